@@ -1,0 +1,47 @@
+# The course's commands. `make help` lists them.
+# The README's two commands are `make course` (set up, then open JupyterLab) and `make test`.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.course-installed
+KERNEL := mlops-course
+# Extra JupyterLab options, e.g. make course LAB_ARGS="--no-browser --port 8899"
+LAB_ARGS ?=
+# pytest options for `make test`, e.g. make test PYTEST_ARGS="-k data"
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help course setup test lab release execute clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+course: setup lab ## set up everything (first time only), then open JupyterLab on the course
+
+setup: $(STAMP) ## create .venv, install the pinned packages and the course kernel
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 11) else "The course needs Python 3.11, but $(PYTHON) is %d.%d. Install Python 3.11 and run: make course PYTHON=python3.11" % v)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --progress-bar on -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 (MLOps course)"
+	@touch $(STAMP)
+	@echo "Course environment ready in $(VENV)."
+
+lab: ## open JupyterLab on the course (after setup)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_ARGS)
+
+test: setup ## run the whole test suite: package, data, notebooks, grader
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: setup ## regenerate exercises/ from solutions/
+	$(BIN)/mlops-course release
+
+execute: setup ## re-run a notebook and store its outputs: make execute NB=notebooks/01_....ipynb
+	@test -n "$(NB)" || { echo "Name the notebook: make execute NB=notebooks/01_introduction_to_mlops.ipynb"; exit 2; }
+	$(BIN)/python -m mlops_course.execute $(NB)
+
+clean: ## remove the course-local state (MLflow store, reports); keeps .venv
+	rm -rf .course-data

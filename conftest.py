@@ -1,0 +1,23 @@
+"""Test-suite wide settings, shared by package tests and nbval notebook runs.
+
+Kernels that nbval starts inherit this process's environment, so setting it here gives
+every notebook run a throwaway MLflow store and stable hashing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Exercises are generated and raise NotImplementedError by design; grader fixtures under
+# tests/ are inputs, not notebooks to validate.
+collect_ignore_glob = ["exercises/*", "tests/**/*.ipynb", ".venv/*", "grades/*", "submissions/*"]
+
+
+def pytest_configure(config) -> None:  # noqa: ANN001 - pytest hook signature
+    """Give this test process (and the kernels it starts) its own throwaway MLflow store."""
+    store = Path(tempfile.mkdtemp(prefix="mlops-course-tests-"))
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.setdefault("MPLBACKEND", "Agg")

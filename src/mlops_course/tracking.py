@@ -1,0 +1,105 @@
+"""Experiment tracking in one place: which MLflow store the course uses, and how.
+
+- ``MLFLOW_TRACKING_URI`` wins when it is set (a class server, or a test's throwaway store).
+- Otherwise every notebook shares one SQLite file in the course-local folder
+  ``.course-data/`` (ignored by git), so ``mlflow ui`` shows the learner's whole history.
+
+MLflow 3 refuses a plain file store by default, so the default is always SQLite.
+Artifacts of experiments created here go next to the SQLite file, never into the
+notebook's working folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from urllib.parse import urlparse
+
+from mlops_course.paths import COURSE_DATA_DIR
+
+DEFAULT_DB_NAME = "mlflow.db"
+_QUIET_LOGGERS = ("mlflow", "alembic", "urllib3", "git", "databricks")
+
+
+def tracking_uri() -> str:
+    """The MLflow tracking URI the course uses (``MLFLOW_TRACKING_URI`` or the course's SQLite file)."""
+    from_env = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if from_env:
+        return from_env
+    return f"sqlite:///{COURSE_DATA_DIR / DEFAULT_DB_NAME}"
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    if not uri.startswith("sqlite:"):
+        return None
+    path = urlparse(uri).path
+    # sqlite:////abs/path -> path '//abs/path'; sqlite:///rel -> '/rel' (relative to cwd)
+    if uri.startswith("sqlite:////"):
+        return Path(path[1:])
+    return Path(path.lstrip("/")).resolve()
+
+
+def artifact_root(uri: str | None = None) -> str | None:
+    """Where artifacts of new experiments go: beside a SQLite store, else the server decides.
+
+    Args:
+        uri: a tracking URI; defaults to :func:`tracking_uri`.
+
+    Returns:
+        A ``file://`` URI for SQLite stores, ``None`` for servers (their own artifact root).
+    """
+    db = _sqlite_path(uri or tracking_uri())
+    if db is None:
+        return None
+    return (db.parent / "mlartifacts").resolve().as_uri()
+
+
+def quiet_logs() -> None:
+    """Silence library chatter (MLflow's INFO lines, alembic migrations) so outputs show what teaches."""
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
+
+
+def configure(experiment: str | None = None) -> str:
+    """Point MLflow at the course's store and (optionally) select an experiment.
+
+    Args:
+        experiment: the experiment name to use; created if it does not exist, with its
+            artifacts beside the SQLite store.
+
+    Returns:
+        The tracking URI in use.
+    """
+    import mlflow
+
+    quiet_logs()
+    uri = tracking_uri()
+    db = _sqlite_path(uri)
+    if db is not None:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    if experiment:
+        ensure_experiment(experiment)
+        mlflow.set_experiment(experiment)
+    return uri
+
+
+def ensure_experiment(name: str) -> str:
+    """Create the experiment ``name`` if needed (artifacts beside the store); return its id."""
+    import mlflow
+
+    if not name or not name.strip():
+        raise ValueError("experiment name must be a non-empty string, e.g. 'module1-credit-model'.")
+    client = mlflow.MlflowClient()
+    existing = client.get_experiment_by_name(name)
+    if existing is not None:
+        return existing.experiment_id
+    root = artifact_root(mlflow.get_tracking_uri())
+    location = f"{root}/{name}" if root else None
+    return client.create_experiment(name, artifact_location=location)
