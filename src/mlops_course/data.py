@@ -14,6 +14,7 @@ features, the label ``defaulted`` and the date the label became known
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -111,10 +112,9 @@ def _check_args(
         raise ValueError(f"n_rows ({n_rows}) must be at least n_months ({n_months}): every month needs rows.")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative whole number, got {seed!r}.")
-    try:
-        first = pd.Period(start, freq="M")
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"start must be a month like '2024-01', got {start!r}.") from exc
+    if not isinstance(start, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+        raise ValueError(f"start must be a month written 'YYYY-MM', like '2024-01', got {start!r}.")
+    first = pd.Period(start, freq="M")
     unknown = [s for s in scenarios if s not in SCENARIOS]
     if unknown:
         raise ValueError(
