@@ -34,7 +34,7 @@ lab: ## open JupyterLab on the course (after setup)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_ARGS)
 
 test: setup ## run the whole test suite: package, data, notebooks, grader
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 release: setup ## regenerate exercises/ from solutions/
 	$(BIN)/mlops-course release
