@@ -1,0 +1,322 @@
+"""Containers and Kubernetes for the model server: a Dockerfile, manifests, offline validation.
+
+Nothing here needs Docker or a cluster. Manifests are plain dicts (what ``kubectl apply``
+reads as YAML) checked offline against the Kubernetes OpenAPI schemas that the
+``kubernetes-validate`` package ships, plus the rules a schema cannot express (requests
+not above limits, a selector that matches the pod labels, an autoscaler that points at
+the Deployment).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+#: The Kubernetes version whose schemas the course validates against.
+K8S_VERSION = "1.31.0"
+
+_CPU = re.compile(r"^(\d+(\.\d+)?)(m?)$")
+_MEMORY = re.compile(r"^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+_MEMORY_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+class ManifestError(ValueError):
+    """A manifest the API server would reject; the message says where and why."""
+
+
+def parse_cpu(quantity: str | int | float) -> float:
+    """CPU quantity in cores: ``"250m"`` -> 0.25, ``"2"`` -> 2.0, ``1.5`` -> 1.5."""
+    match = _CPU.match(str(quantity).strip())
+    if isinstance(quantity, bool) or match is None:
+        raise ValueError(f"CPU quantity must look like '250m' or '1.5' (cores), got {quantity!r}.")
+    value = float(match.group(1))
+    return value / 1000 if match.group(3) else value
+
+
+def parse_memory(quantity: str | int) -> int:
+    """Memory quantity in bytes: ``"512Mi"`` -> 536870912, ``"1G"`` -> 10**9."""
+    match = _MEMORY.match(str(quantity).strip())
+    if isinstance(quantity, bool) or match is None:
+        raise ValueError(f"memory quantity must look like '512Mi', '1Gi' or '500M', got {quantity!r}.")
+    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(3)])
+
+
+def _pinned(image: str) -> bool:
+    """Whether an image reference names a version tag (not ``latest``) or a digest."""
+    if not isinstance(image, str) or not image:
+        return False
+    if "@sha256:" in image:
+        return True
+    last = image.rsplit("/", 1)[-1]
+    return ":" in last and not last.endswith(":latest")
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not _DNS_LABEL.match(name):
+        raise ValueError(f"name must be a DNS label (lowercase letters, digits, '-', at most 63), got {name!r}.")
+
+
+def deployment_manifest(
+    name: str,
+    image: str,
+    *,
+    replicas: int = 2,
+    port: int = 8080,
+    cpu_request: str = "250m",
+    cpu_limit: str = "500m",
+    memory_request: str = "256Mi",
+    memory_limit: str = "512Mi",
+    health_path: str = "/health",
+    env: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A Deployment running ``replicas`` copies of the model server, with resources and probes.
+
+    Args:
+        name: the app name (also the ``app`` label the Service and autoscaler use).
+        image: the container image, pinned to a version tag or digest (not ``latest``).
+        replicas: starting number of pods (the autoscaler takes over after).
+        port: the port the server listens on in the container.
+        cpu_request, cpu_limit, memory_request, memory_limit: Kubernetes quantities.
+        health_path: the HTTP path for readiness and liveness probes.
+        env: environment variables for the container (no secrets: use a Secret).
+
+    Returns:
+        The manifest as a dict.
+    """
+    _check_name(name)
+    if not _pinned(image):
+        raise ValueError(f"image must be pinned to a tag or digest (e.g. 'credit-model:1.4.0'), got {image!r}.")
+    if parse_cpu(cpu_request) > parse_cpu(cpu_limit) or parse_memory(memory_request) > parse_memory(memory_limit):
+        raise ValueError(
+            f"requests must not exceed limits: cpu {cpu_request} vs {cpu_limit}, memory {memory_request} vs {memory_limit}."
+        )
+    labels = {"app": name}
+    probe = {"httpGet": {"path": health_path, "port": port}, "periodSeconds": 10, "timeoutSeconds": 2}
+    container = {
+        "name": name,
+        "image": image,
+        "ports": [{"name": "http", "containerPort": port}],
+        "env": [{"name": k, "value": str(v)} for k, v in (env or {}).items()],
+        "resources": {
+            "requests": {"cpu": cpu_request, "memory": memory_request},
+            "limits": {"cpu": cpu_limit, "memory": memory_limit},
+        },
+        "readinessProbe": {**probe, "initialDelaySeconds": 5},
+        "livenessProbe": {**probe, "initialDelaySeconds": 15, "failureThreshold": 3},
+        "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+        },
+    }
+
+
+def service_manifest(name: str, *, port: int = 80, target_port: int = 8080) -> dict[str, Any]:
+    """A ClusterIP Service that load-balances ``port`` over the pods labelled ``app=name``."""
+    _check_name(name)
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {"app": name},
+            "ports": [{"name": "http", "port": port, "targetPort": target_port, "protocol": "TCP"}],
+        },
+    }
+
+
+def hpa_manifest(name: str, *, min_replicas: int = 2, max_replicas: int = 10, cpu_utilization: int = 70) -> dict[str, Any]:
+    """An autoscaling/v2 HorizontalPodAutoscaler on average CPU utilisation of the Deployment ``name``."""
+    _check_name(name)
+    if not 1 <= min_replicas <= max_replicas:
+        raise ValueError(f"need 1 <= min_replicas <= max_replicas, got {min_replicas} and {max_replicas}.")
+    if not 1 <= cpu_utilization <= 100:
+        raise ValueError(f"cpu_utilization is a percentage of the CPU request, 1-100, got {cpu_utilization!r}.")
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": min_replicas,
+            "maxReplicas": max_replicas,
+            "metrics": [
+                {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu_utilization}}}
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
+        },
+    }
+
+
+def validate_manifest(manifest: Mapping[str, Any], version: str = K8S_VERSION) -> str:
+    """Validate one manifest against the Kubernetes schema (strict: unknown fields are errors).
+
+    Returns:
+        ``"<kind>/<name> is valid for Kubernetes <version>"``.
+
+    Raises:
+        ManifestError: naming the field path and what is wrong.
+    """
+    import kubernetes_validate
+
+    if not isinstance(manifest, Mapping) or "kind" not in manifest or "apiVersion" not in manifest:
+        raise ManifestError("a manifest is a dict with at least 'apiVersion', 'kind' and 'metadata'.")
+    label = f"{manifest['kind']}/{manifest.get('metadata', {}).get('name', '?')}"
+    try:
+        checked = kubernetes_validate.validate(dict(manifest), version, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        path = ".".join(str(p) for p in exc.path) or "(top level)"
+        raise ManifestError(f"{label}: at {path}: {exc.message}") from None
+    except kubernetes_validate.SchemaNotFoundError as exc:
+        raise ManifestError(f"{label}: {exc.message}") from None
+    return f"{label} is valid for Kubernetes {checked}"
+
+
+def _containers(deployment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(deployment.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []))
+
+
+def check_manifests(manifests: Sequence[Mapping[str, Any]], version: str = K8S_VERSION) -> list[str]:
+    """Schema-validate each manifest and check the rules between them; return the problems found.
+
+    Beyond the schema: every container has CPU and memory requests and limits with
+    requests not above limits, readiness and liveness probes, an image not tagged
+    ``latest``; each Deployment's selector matches its pod labels; each Service selects
+    some Deployment's pods; each autoscaler targets a Deployment in the list.
+    """
+    problems: list[str] = []
+    for manifest in manifests:
+        try:
+            validate_manifest(manifest, version)
+        except ManifestError as exc:
+            problems.append(str(exc))
+    deployments = {m["metadata"]["name"]: m for m in manifests if m.get("kind") == "Deployment"}
+    pod_labels = []
+    for name, deployment in deployments.items():
+        labels = deployment.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
+        pod_labels.append(labels)
+        selector = deployment.get("spec", {}).get("selector", {}).get("matchLabels", {})
+        if not selector or any(labels.get(k) != v for k, v in selector.items()):
+            problems.append(f"Deployment/{name}: selector {selector} does not match the pod labels {labels}")
+        for container in _containers(deployment):
+            where = f"Deployment/{name} container {container.get('name')}"
+            resources = container.get("resources", {})
+            for kind in ("requests", "limits"):
+                for resource in ("cpu", "memory"):
+                    if resource not in resources.get(kind, {}):
+                        problems.append(f"{where}: no {resource} in resources.{kind}")
+            try:
+                req, lim = resources.get("requests", {}), resources.get("limits", {})
+                if "cpu" in req and "cpu" in lim and parse_cpu(req["cpu"]) > parse_cpu(lim["cpu"]):
+                    problems.append(f"{where}: cpu request {req['cpu']} is above the limit {lim['cpu']}")
+                if "memory" in req and "memory" in lim and parse_memory(req["memory"]) > parse_memory(lim["memory"]):
+                    problems.append(f"{where}: memory request {req['memory']} is above the limit {lim['memory']}")
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}")
+            for probe in ("readinessProbe", "livenessProbe"):
+                if probe not in container:
+                    problems.append(f"{where}: no {probe}")
+            image = str(container.get("image", ""))
+            if not _pinned(image):
+                problems.append(f"{where}: image {image!r} is not pinned to a version")
+    for manifest in manifests:
+        name = manifest.get("metadata", {}).get("name")
+        if manifest.get("kind") == "Service":
+            selector = manifest.get("spec", {}).get("selector", {})
+            if not any(selector and all(labels.get(k) == v for k, v in selector.items()) for labels in pod_labels):
+                problems.append(f"Service/{name}: selector {selector} matches no Deployment's pods")
+        if manifest.get("kind") == "HorizontalPodAutoscaler":
+            target = manifest.get("spec", {}).get("scaleTargetRef", {})
+            if target.get("kind") != "Deployment" or target.get("name") not in deployments:
+                problems.append(f"HorizontalPodAutoscaler/{name}: scaleTargetRef {target} is not a Deployment in the list")
+    return problems
+
+
+def to_yaml(manifests: Iterable[Mapping[str, Any]]) -> str:
+    """The manifests as one multi-document YAML text, as ``kubectl apply -f`` reads it."""
+    import yaml
+
+    return yaml.safe_dump_all([dict(m) for m in manifests], sort_keys=False)
+
+
+def from_yaml(text: str) -> list[dict[str, Any]]:
+    """Parse multi-document YAML into manifests (empty documents skipped)."""
+    import yaml
+
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def render_dockerfile(
+    *,
+    python_version: str = "3.11",
+    port: int = 8080,
+    requirements: str = "requirements.txt",
+    model_dir: str = "model",
+    app_module: str = "serve:app",
+) -> str:
+    """A Dockerfile for the model server: slim pinned base, dependencies first, non-root, health check."""
+    if not re.match(r"^3\.\d+$", python_version):
+        raise ValueError(f"python_version must look like '3.11', got {python_version!r}.")
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port must be 1-65535, got {port!r}.")
+    return f"""\
+FROM python:{python_version}-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY {requirements} .
+RUN pip install --no-cache-dir -r {requirements}
+COPY {model_dir}/ ./{model_dir}/
+COPY serve.py .
+RUN useradd --create-home --uid 10001 model
+USER 10001
+EXPOSE {port}
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/health')"
+CMD ["uvicorn", "{app_module}", "--host", "0.0.0.0", "--port", "{port}", "--workers", "2"]
+"""
+
+
+def lint_dockerfile(text: str) -> list[str]:
+    """A few production rules for a model image; returns the ones the Dockerfile breaks."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    problems = []
+    base = next((line.split()[1] for line in lines if line.upper().startswith("FROM ")), "")
+    if not base or ":" not in base or base.endswith(":latest"):
+        problems.append(f"base image {base or '(none)'!r} is not pinned to a version tag")
+    users = [line.split()[1] for line in lines if line.upper().startswith("USER ")]
+    if not users or users[-1] in ("root", "0"):
+        problems.append("the container runs as root: add a USER with a non-root uid")
+    if not any(line.upper().startswith("HEALTHCHECK ") for line in lines):
+        problems.append("no HEALTHCHECK: the platform cannot tell a hung server from a healthy one")
+    if any(re.search(r"(AWS_SECRET|PASSWORD|TOKEN)\s*=", line, re.I) for line in lines if line.upper().startswith(("ENV ", "ARG "))):
+        problems.append("a secret is baked into the image (ENV/ARG): pass it at run time")
+    copies = [i for i, line in enumerate(lines) if line.upper().startswith("COPY ")]
+    installs = [i for i, line in enumerate(lines) if "pip install" in line]
+    if installs and copies and any(". ." in lines[i] or lines[i].split()[1] == "." for i in copies if i < installs[0]):
+        problems.append("the whole source is copied before pip install: every code change reinstalls dependencies")
+    return problems
+
+
+__all__ = [
+    "K8S_VERSION",
+    "ManifestError",
+    "check_manifests",
+    "deployment_manifest",
+    "from_yaml",
+    "hpa_manifest",
+    "lint_dockerfile",
+    "parse_cpu",
+    "parse_memory",
+    "render_dockerfile",
+    "service_manifest",
+    "to_yaml",
+    "validate_manifest",
+]
