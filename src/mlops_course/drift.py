@@ -1,0 +1,277 @@
+"""Drift: PSI and KS computed by hand, and thin wrappers around Evidently 0.7.
+
+The hand-made statistics show what a drift tool does underneath. :func:`psi` bins the
+reference by its quantiles (the textbook PSI) or, with ``binning="sturges"``, exactly as
+Evidently's ``psi`` method does (Sturges bins over both samples), so the two can be compared
+number for number. Evidently is imported only inside the functions that use it (it takes
+seconds to import).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from mlops_course.data import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from mlops_course.paths import course_data_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    from evidently.core.report import Snapshot
+
+#: Common reading of PSI: below 0.1 stable, 0.1-0.25 moderate shift, above 0.25 major shift.
+PSI_MODERATE, PSI_MAJOR = 0.1, 0.25
+_EPSILON = 1e-4
+
+
+def _clean(values: object, name: str) -> np.ndarray:
+    array = pd.Series(values).dropna()
+    if array.empty:
+        raise ValueError(f"{name} has no non-missing values; drift needs data on both sides.")
+    return array.to_numpy()
+
+
+def _fill_zeros(shares: np.ndarray) -> np.ndarray:
+    """Replace empty bins by a tiny share so the logarithm stays finite (Evidently's rule)."""
+    shares = shares.astype(float).copy()
+    non_zero = shares[shares > 0]
+    floor = non_zero.min() / 1e6 if non_zero.min() <= _EPSILON else _EPSILON
+    shares[shares == 0] = floor
+    return shares
+
+
+def binned_shares(
+    reference: object,
+    current: object,
+    bins: int = 10,
+    binning: Literal["quantile", "sturges", "category"] = "quantile",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | list[object]]:
+    """Share of each sample falling in each bin (empty bins not yet filled).
+
+    Args:
+        reference: the reference sample (missing values are dropped).
+        current: the current sample.
+        bins: number of quantile bins (``binning="quantile"`` only).
+        binning: ``"quantile"`` (bin edges at the reference's quantiles), ``"sturges"``
+            (Evidently's numeric rule) or ``"category"`` (one bin per distinct value).
+
+    Returns:
+        ``(reference_shares, current_shares, edges_or_categories)``.
+    """
+    ref, cur = _clean(reference, "reference"), _clean(current, "current")
+    if binning == "category":
+        keys = list(dict.fromkeys([*pd.unique(cur), *pd.unique(ref)]))
+        ref_counts, cur_counts = pd.Series(ref).value_counts(), pd.Series(cur).value_counts()
+        ref_shares = np.array([ref_counts.get(k, 0) for k in keys]) / len(ref)
+        cur_shares = np.array([cur_counts.get(k, 0) for k in keys]) / len(cur)
+        return ref_shares, cur_shares, keys
+    ref, cur = ref.astype(float), cur.astype(float)
+    if binning == "sturges":
+        edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
+        return np.histogram(ref, edges)[0] / len(ref), np.histogram(cur, edges)[0] / len(cur), edges
+    if binning != "quantile":
+        raise ValueError(f"binning must be 'quantile', 'sturges' or 'category', got {binning!r}.")
+    if not isinstance(bins, (int, np.integer)) or bins < 2:
+        raise ValueError(f"bins must be a whole number of at least 2, got {bins!r}.")
+    inner = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1))[1:-1])
+    ref_index, cur_index = np.searchsorted(inner, ref, side="right"), np.searchsorted(inner, cur, side="right")
+    n_bins = len(inner) + 1
+    ref_shares = np.bincount(ref_index, minlength=n_bins) / len(ref)
+    cur_shares = np.bincount(cur_index, minlength=n_bins) / len(cur)
+    return ref_shares, cur_shares, np.concatenate([[-np.inf], inner, [np.inf]])
+
+
+def psi(
+    reference: object,
+    current: object,
+    bins: int = 10,
+    binning: Literal["quantile", "sturges", "category"] = "quantile",
+) -> float:
+    """Population Stability Index: ``sum((current - reference) * ln(current / reference))`` over bins.
+
+    Args:
+        reference: the reference sample (e.g. the training month).
+        current: the sample to compare (e.g. this week's records).
+        bins: number of quantile bins of the reference.
+        binning: see :func:`binned_shares`; categorical columns use ``"category"``.
+
+    Returns:
+        PSI ≥ 0; 0 when the binned distributions are identical.
+    """
+    ref_shares, cur_shares, _ = binned_shares(reference, current, bins, binning)
+    ref_shares, cur_shares = _fill_zeros(ref_shares), _fill_zeros(cur_shares)
+    return float(np.sum((cur_shares - ref_shares) * np.log(cur_shares / ref_shares)))
+
+
+def ks_statistic(reference: object, current: object) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two empirical CDFs."""
+    ref, cur = np.sort(_clean(reference, "reference").astype(float)), np.sort(_clean(current, "current").astype(float))
+    grid = np.concatenate([ref, cur])
+    ref_cdf = np.searchsorted(ref, grid, side="right") / len(ref)
+    cur_cdf = np.searchsorted(cur, grid, side="right") / len(cur)
+    return float(np.max(np.abs(ref_cdf - cur_cdf)))
+
+
+def drift_table(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    numeric: Sequence[str] = NUMERIC_FEATURES,
+    categorical: Sequence[str] = CATEGORICAL_FEATURES,
+    threshold: float = PSI_MAJOR,
+) -> pd.DataFrame:
+    """PSI of every feature between two frames, largest first.
+
+    Returns:
+        Columns ``column``, ``psi`` (rounded to 4 digits) and ``drifted`` (``psi >= threshold``).
+    """
+    if threshold <= 0:
+        raise ValueError(f"threshold must be positive, got {threshold!r}.")
+    missing = [c for c in (*numeric, *categorical) if c not in reference.columns or c not in current.columns]
+    if missing:
+        raise ValueError(f"columns {missing} are missing from reference or current; compare frames with the same features.")
+    rows = [(c, psi(reference[c], current[c])) for c in numeric]
+    rows += [(c, psi(reference[c], current[c], binning="category")) for c in categorical]
+    table = pd.DataFrame(rows, columns=["column", "psi"])
+    table["psi"] = table["psi"].round(4)
+    table["drifted"] = table["psi"] >= threshold
+    return table.sort_values("psi", ascending=False, ignore_index=True)
+
+
+def drift_by_group(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    group: str,
+    columns: Sequence[str] = NUMERIC_FEATURES,
+    min_rows: int = 30,
+) -> pd.DataFrame:
+    """PSI of each column for each group of ``current`` (e.g. each ``source``) against the whole reference.
+
+    Returns:
+        One row per group with enough rows (``min_rows``): the group, its ``rows``, the PSI
+        of every column and ``max_psi``, sorted by ``max_psi`` descending.
+    """
+    if group not in current.columns:
+        raise ValueError(f"group {group!r} is not a column of current; try 'source' or 'channel'.")
+    rows = []
+    for name, part in current.groupby(group, sort=True):
+        if len(part) < min_rows:
+            continue
+        scores = {c: psi(reference[c], part[c]) if part[c].notna().any() else float("nan") for c in columns}
+        rows.append({group: name, "rows": len(part), **scores})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["max_psi"] = table[list(columns)].max(axis=1)
+    return table.sort_values("max_psi", ascending=False, ignore_index=True).round(4)
+
+
+# --- Evidently 0.7 ------------------------------------------------------------------------
+def evidently_drift_report(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    numeric: Sequence[str] = NUMERIC_FEATURES,
+    categorical: Sequence[str] = CATEGORICAL_FEATURES,
+    *,
+    per_column_method: Mapping[str, str] | None = None,
+    per_column_threshold: Mapping[str, float] | None = None,
+    drift_share: float = 0.5,
+) -> Snapshot:
+    """Run Evidently's ``DataDriftPreset`` (with its per-column tests) on two frames.
+
+    Args:
+        reference, current: frames with the feature columns.
+        numeric, categorical: the columns to compare.
+        per_column_method: e.g. ``{"annual_income": "psi"}``; other columns use
+            Evidently's defaults (chosen by column type and size).
+        per_column_threshold: e.g. ``{"annual_income": 0.25}``.
+        drift_share: the dataset counts as drifted when at least this share of columns drift.
+
+    Returns:
+        Evidently's ``Snapshot`` (``.dict()``, ``.save_html(path)``).
+    """
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    if not 0 < drift_share <= 1:
+        raise ValueError(f"drift_share must be in (0, 1], got {drift_share!r}.")
+    columns = [*numeric, *categorical]
+    missing = [c for c in columns if c not in reference.columns or c not in current.columns]
+    if missing:
+        raise ValueError(f"columns {missing} are missing from reference or current.")
+    definition = DataDefinition(numerical_columns=list(numeric), categorical_columns=list(categorical))
+    ref = Dataset.from_pandas(reference[columns].reset_index(drop=True), data_definition=definition)
+    cur = Dataset.from_pandas(current[columns].reset_index(drop=True), data_definition=definition)
+    preset = DataDriftPreset(
+        columns=columns,
+        drift_share=drift_share,
+        per_column_method=dict(per_column_method) if per_column_method else None,
+        per_column_threshold=dict(per_column_threshold) if per_column_threshold else None,
+    )
+    return Report([preset], include_tests=True).run(cur, ref)
+
+
+def summarise_drift(snapshot: Snapshot) -> pd.DataFrame:
+    """Per-column drift from an Evidently snapshot: ``column``, ``method``, ``score``, ``threshold``, ``drifted``.
+
+    ``drifted`` is the outcome of Evidently's own per-column test (a failed test means drift).
+    """
+    result = snapshot.dict()
+    status = {t["metric_config"]["metric_id"]: str(getattr(t["status"], "value", t["status"])) for t in result["tests"]}
+    rows = []
+    for metric in result["metrics"]:
+        config = metric["config"]
+        if not config.get("type", "").endswith("ValueDrift"):
+            continue
+        rows.append(
+            {
+                "column": config["column"],
+                "method": config["method"],
+                "score": round(float(metric["value"]), 4),
+                "threshold": config.get("threshold"),
+                "drifted": status.get(metric["id"]) == "FAIL",
+            }
+        )
+    if not rows:
+        raise ValueError("the snapshot has no ValueDrift metrics; run it with DataDriftPreset.")
+    return pd.DataFrame(rows)
+
+
+def drifted_share(snapshot: Snapshot) -> tuple[int, float]:
+    """``(count, share)`` of drifted columns reported by the preset's ``DriftedColumnsCount``."""
+    for metric in snapshot.dict()["metrics"]:
+        if metric["config"].get("type", "").endswith("DriftedColumnsCount"):
+            return int(metric["value"]["count"]), round(float(metric["value"]["share"]), 4)
+    raise ValueError("the snapshot has no DriftedColumnsCount metric; run it with DataDriftPreset.")
+
+
+def save_report(snapshot: Snapshot, name: str, folder: str | Path | None = None) -> Path:
+    """Save an Evidently snapshot as a standalone HTML file (by default under ``.course-data/reports/module6``).
+
+    Returns:
+        The path of the written file.
+    """
+    if not name or any(ch in name for ch in "/\\"):
+        raise ValueError(f"name must be a plain file name such as 'drift_2024-07', got {name!r}.")
+    target_dir = Path(folder) if folder is not None else course_data_dir("reports", "module6")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    path = target_dir / (name if name.endswith(".html") else f"{name}.html")
+    snapshot.save_html(str(path))
+    return path
+
+
+__all__ = [
+    "PSI_MAJOR",
+    "PSI_MODERATE",
+    "binned_shares",
+    "drift_by_group",
+    "drift_table",
+    "drifted_share",
+    "evidently_drift_report",
+    "ks_statistic",
+    "psi",
+    "save_report",
+    "summarise_drift",
+]
