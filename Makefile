@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.course-installed
 KERNEL := mlops-course
 # Extra JupyterLab options, e.g. make course LAB_ARGS="--no-browser --port 8899"
 LAB_ARGS ?=
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # pytest options for `make test`, e.g. make test PYTEST_ARGS="-k data"
 PYTEST_ARGS ?=
 
@@ -21,17 +23,19 @@ course: setup lab ## set up everything (first time only), then open JupyterLab o
 
 setup: $(STAMP) ## create .venv, install the pinned packages and the course kernel
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml jupyter/overrides.json
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 11) else "The course needs Python 3.11, but $(PYTHON) is %d.%d. Install Python 3.11 and run: make course PYTHON=python3.11" % v)'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --progress-bar on -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 (MLOps course)"
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 	@echo "Course environment ready in $(VENV)."
 
 lab: ## open JupyterLab on the course (after setup)
-	$(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS) START_HERE.md
 
 test: setup ## run the whole test suite: package, data, notebooks, grader
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
