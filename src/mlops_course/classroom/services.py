@@ -1,0 +1,415 @@
+"""The class services on one machine: PostgreSQL, an S3 object store and MLflow with accounts.
+
+Each service is a context manager that starts it on a free port (loopback by default),
+waits until it answers, and stops it on exit, even after an error. They need no Docker:
+PostgreSQL comes from the Debian ``postgresql`` package, the object store is the local
+AWS emulator (moto) unless an S3 bucket is named, and MLflow is the course's own.
+
+>>> with classroom_services(admin_password="choose-a-long-one") as services:
+...     print(services.tracking_uri)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+POSTGRES_BINARIES = ("initdb", "pg_ctl", "postgres")
+AUTH_APP = "basic-auth"
+DEFAULT_BUCKET = "mlflow-class-artifacts"
+FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+class ServiceError(RuntimeError):
+    """A class service failed to start or stop; the message says which and why."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Ask the operating system for a free TCP port on ``host``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_bin_dir() -> Path | None:
+    """The folder holding ``initdb``/``pg_ctl``/``postgres``, or ``None`` if PostgreSQL is absent."""
+    found = [shutil.which(name) for name in POSTGRES_BINARIES]
+    if all(found):
+        return Path(found[0]).resolve().parent  # type: ignore[arg-type]
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for folder in candidates:
+        if all((folder / name).exists() for name in POSTGRES_BINARIES):
+            return folder
+    return None
+
+
+def _as_service_user(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run ``command`` as the ``postgres`` user."""
+    if os.geteuid() != 0:
+        return command
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        raise ServiceError("Running as root without `runuser`: run as a normal user, or install util-linux.")
+    return [runuser, "-u", "postgres", "--", *command]
+
+
+def _hand_to_service_user(path: Path) -> None:
+    if os.geteuid() == 0:
+        shutil.chown(path, user="postgres", group="postgres")
+
+
+def _run(command: list[str], what: str, timeout: float, env: Mapping[str, str] | None = None) -> None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ServiceError(f"{what} did not finish within {timeout:.0f} s.") from exc
+    if done.returncode != 0:
+        raise ServiceError(f"{what} failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[-800:]}")
+
+
+@dataclass(frozen=True)
+class Postgres:
+    """A running PostgreSQL cluster: where it listens and how to log in."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    data_dir: Path
+
+    def uri(self, database: str) -> str:
+        """The SQLAlchemy URI of ``database`` on this cluster (what MLflow takes)."""
+        return f"postgresql+psycopg2://{self.user}:{self.password}@{self.host}:{self.port}/{database}"
+
+    def connect(self, database: str = "postgres"):  # noqa: ANN201 - psycopg2 connection
+        """Open a psycopg2 connection to ``database`` (autocommit on)."""
+        import psycopg2
+
+        connection = psycopg2.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password, dbname=database, connect_timeout=10
+        )
+        connection.autocommit = True
+        return connection
+
+
+def _create_databases(cluster: Postgres, databases: tuple[str, ...]) -> None:
+    connection = cluster.connect()
+    try:
+        with connection.cursor() as cursor:
+            for name in databases:
+                if not name.replace("_", "").isalnum():
+                    raise ValueError(f"database name {name!r}: use letters, digits and underscores only.")
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+                if cursor.fetchone() is None:
+                    cursor.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def postgres_cluster(
+    data_dir: Path | None = None,
+    *,
+    user: str = "mlflow",
+    password: str | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    databases: tuple[str, ...] = ("mlflow", "mlflow_auth"),
+    timeout: float = 60.0,
+) -> Iterator[Postgres]:
+    """Start a PostgreSQL cluster (created on first use) and stop it on exit.
+
+    Args:
+        data_dir: the cluster's folder; kept between runs. ``None``: a throwaway folder,
+            removed on exit.
+        user: the database superuser MLflow logs in as.
+        password: that user's password; required when ``data_dir`` already holds a cluster.
+            ``None`` for a new cluster: a random one.
+        host: the address PostgreSQL listens on.
+        port: the TCP port; ``None``: a free one.
+        databases: databases to create if missing (tracking store, accounts store).
+        timeout: seconds allowed for start and stop.
+
+    Yields:
+        The running cluster.
+    """
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        raise ServiceError("PostgreSQL is not installed: `apt-get install -y postgresql` (Debian/Ubuntu).")
+    throwaway = data_dir is None
+    parent = Path(tempfile.mkdtemp(prefix="mlops-classroom-pg-")) if throwaway else Path(data_dir).resolve()
+    parent.mkdir(parents=True, exist_ok=True)
+    cluster_dir, socket_dir = parent / "cluster", parent / "socket"
+    fresh = not (cluster_dir / "PG_VERSION").exists()
+    if not fresh and not password:
+        raise ValueError(f"password: the cluster in {cluster_dir} exists; pass the password it was created with.")
+    password = password or secrets.token_urlsafe(18)
+    port = port or free_port(host)
+    for folder in (parent, socket_dir):
+        folder.mkdir(exist_ok=True)
+        _hand_to_service_user(folder)
+    log_file = parent / "postgres.log"
+    log_file.touch()
+    _hand_to_service_user(log_file)
+    cluster = Postgres(host=host, port=port, user=user, password=password, data_dir=cluster_dir)
+    started = False
+    try:
+        if fresh:
+            pwfile = parent / "pwfile"
+            pwfile.write_text(password + "\n")
+            pwfile.chmod(0o600)
+            _hand_to_service_user(pwfile)
+            try:
+                _run(
+                    _as_service_user([
+                        str(bin_dir / "initdb"), "-D", str(cluster_dir), "-U", user, f"--pwfile={pwfile}",
+                        "--auth=scram-sha-256", "-E", "UTF8", "--no-instructions",
+                    ]),
+                    "initdb", timeout,
+                )
+            finally:
+                pwfile.unlink(missing_ok=True)
+        options = f"-c listen_addresses={host} -p {port} -c unix_socket_directories={socket_dir}"
+        _run(
+            _as_service_user([
+                str(bin_dir / "pg_ctl"), "-D", str(cluster_dir), "-l", str(log_file), "-o", options,
+                "-w", "-t", str(int(timeout)), "start",
+            ]),
+            f"PostgreSQL start (log: {log_file})", timeout + 5,
+        )
+        started = True
+        _create_databases(cluster, databases)
+        yield cluster
+    finally:
+        if started:
+            stop = _as_service_user([str(bin_dir / "pg_ctl"), "-D", str(cluster_dir), "-m", "fast", "-w", "-t", str(int(timeout)), "stop"])
+            with contextlib.suppress(ServiceError):
+                _run(stop, "PostgreSQL stop", timeout + 5)
+        if throwaway:
+            shutil.rmtree(parent, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class ObjectStore:
+    """An S3-compatible object store: its endpoint (``None`` for AWS itself), bucket and keys."""
+
+    endpoint_url: str | None
+    bucket: str
+    credentials: Mapping[str, str] = field(default_factory=dict)
+
+    def client(self):  # noqa: ANN201 - boto3 client
+        """A boto3 S3 client for this store."""
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=self.credentials.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=self.credentials.get("AWS_SECRET_ACCESS_KEY"),
+            region_name=self.credentials.get("AWS_DEFAULT_REGION", "us-east-1"),
+        )
+
+    def keys(self, prefix: str = "") -> list[str]:
+        """Every object key in the bucket under ``prefix`` (paginated)."""
+        keys: list[str] = []
+        for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+        return keys
+
+
+@contextlib.contextmanager
+def s3_emulator(bucket: str = DEFAULT_BUCKET, host: str = "127.0.0.1") -> Iterator[ObjectStore]:
+    """Run the local AWS emulator's S3 on ``host`` (a free port) with ``bucket`` created; stop on exit.
+
+    Objects live in memory: they are gone when the block ends.
+    """
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
+    server.start()
+    try:
+        bound_host, port = server.get_host_and_port()
+        store = ObjectStore(endpoint_url=f"http://{bound_host}:{port}", bucket=bucket, credentials=dict(FAKE_AWS))
+        store.client().create_bucket(Bucket=bucket)
+        yield store
+    finally:
+        server.stop()
+
+
+def write_auth_config(path: Path, database_uri: str, *, admin_username: str = "admin") -> Path:
+    """Write MLflow's basic-auth configuration: default permission READ, accounts in ``database_uri``.
+
+    The admin password is not written: MLflow reads it from ``MLFLOW_AUTH_ADMIN_PASSWORD``.
+    Creators of an experiment or registered model get MANAGE on it (MLflow does that itself).
+    """
+    path.write_text(
+        "[mlflow]\n"
+        "default_permission = READ\n"
+        f"database_uri = {database_uri}\n"
+        f"admin_username = {admin_username}\n"
+        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+    )
+    path.chmod(0o600)
+    return path
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, log_file: Path, timeout: float) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_file.read_text(errors="replace")[-1500:]
+            raise ServiceError(f"MLflow server exited (code {process.returncode}) while starting:\n{tail}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise ServiceError(f"MLflow server at {url} did not answer /health within {timeout:.0f} s (log: {log_file}).")
+
+
+def _stop_process_group(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def mlflow_server(
+    backend_store_uri: str,
+    *,
+    artifacts: ObjectStore | None,
+    auth_database_uri: str | None,
+    admin_password: str | None = None,
+    secret_key: str | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    workers: int = 2,
+    work_dir: Path | None = None,
+    timeout: float = 120.0,
+) -> Iterator[str]:
+    """Run ``mlflow server`` (PostgreSQL backend, proxied S3 artifacts, accounts on) until the block ends.
+
+    Args:
+        backend_store_uri: the tracking and registry store, e.g. ``postgresql://...``.
+        artifacts: the object store artifacts go to, served through MLflow (learners need no
+            S3 keys); ``None``: a local folder (only for tests of the bad-input paths).
+        auth_database_uri: where accounts and permissions live; ``None``: no authentication.
+        admin_password: the admin account's password (at least 12 characters).
+        secret_key: the Flask secret key; ``None``: a random one.
+        host: the address to listen on (``0.0.0.0`` to serve a class network).
+        port: the TCP port; ``None``: a free one.
+        workers: server worker processes.
+        work_dir: where the log and auth configuration go; ``None``: a throwaway folder.
+        timeout: seconds to wait for the server to answer.
+
+    Yields:
+        The tracking URI, ``http://host:port``.
+    """
+    if auth_database_uri and (not admin_password or len(admin_password) < 12):
+        raise ValueError("admin_password: MLflow needs an admin password of at least 12 characters.")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}.")
+    port = port or free_port(host if host != "0.0.0.0" else "127.0.0.1")
+    with contextlib.ExitStack() as stack:
+        folder = Path(work_dir) if work_dir else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlops-classroom-mlflow-")))
+        folder.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_TRACKING_", "AWS_"))}
+        env["MLFLOW_FLASK_SERVER_SECRET_KEY"] = secret_key or secrets.token_hex(16)
+        command = [
+            sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_store_uri,
+            "--host", host, "--port", str(port), "--workers", str(workers),
+        ]
+        if artifacts is not None:
+            command += ["--serve-artifacts", "--artifacts-destination", f"s3://{artifacts.bucket}"]
+            env.update(artifacts.credentials)
+            if artifacts.endpoint_url:
+                env["MLFLOW_S3_ENDPOINT_URL"] = artifacts.endpoint_url
+        else:
+            command += ["--serve-artifacts", "--artifacts-destination", str(folder / "artifacts")]
+        if auth_database_uri:
+            env["MLFLOW_AUTH_CONFIG_PATH"] = str(write_auth_config(folder / "basic_auth.ini", auth_database_uri))
+            env["MLFLOW_AUTH_ADMIN_PASSWORD"] = admin_password or ""
+            command += ["--app-name", AUTH_APP]
+        log_file = folder / "mlflow-server.log"
+        with open(log_file, "wb") as log:
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder, start_new_session=True
+            )
+        try:
+            url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+            _wait_until_healthy(url, process, log_file, timeout)
+            yield url
+        finally:
+            _stop_process_group(process)
+
+
+@dataclass(frozen=True)
+class ClassroomServices:
+    """Everything a class needs, running: the tracking URI, the admin login, the stores behind it."""
+
+    tracking_uri: str
+    admin_username: str
+    admin_password: str
+    postgres: Postgres
+    artifacts: ObjectStore
+
+
+@contextlib.contextmanager
+def classroom_services(
+    *,
+    admin_password: str,
+    data_dir: Path | None = None,
+    db_password: str | None = None,
+    artifacts: ObjectStore | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    workers: int = 2,
+    secret_key: str | None = None,
+) -> Iterator[ClassroomServices]:
+    """Start PostgreSQL, the object store (emulator unless ``artifacts`` names one) and MLflow with accounts.
+
+    Args:
+        admin_password: the instructor's ``admin`` password (at least 12 characters).
+        data_dir: where the database cluster and logs persist; ``None``: throwaway.
+        db_password: the database password (required to reopen an existing ``data_dir``).
+        artifacts: a real S3 bucket; ``None``: the local emulator (in memory).
+        host, port, workers, secret_key: passed to :func:`mlflow_server`.
+    """
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(postgres_cluster(data_dir, password=db_password))
+        store = artifacts or stack.enter_context(s3_emulator())
+        url = stack.enter_context(
+            mlflow_server(
+                cluster.uri("mlflow"),
+                artifacts=store,
+                auth_database_uri=cluster.uri("mlflow_auth"),
+                admin_password=admin_password,
+                secret_key=secret_key,
+                host=host,
+                port=port,
+                workers=workers,
+                work_dir=Path(data_dir) / "mlflow" if data_dir else None,
+            )
+        )
+        yield ClassroomServices(url, "admin", admin_password, cluster, store)
