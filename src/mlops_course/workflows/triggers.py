@@ -1,0 +1,104 @@
+"""When should the training pipeline run again? Schedule, new data and drift triggers.
+
+A trigger policy looks at the state of the world (today, the last training run, how many
+new labelled rows arrived, how far the inputs drifted) and answers with the reasons to
+retrain, if any. Orchestrators implement the same three ideas: a cron schedule, a sensor
+on new data, and an alert from monitoring that starts a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+def population_stability_index(reference: pd.Series, current: pd.Series, bins: int = 10) -> float:
+    """The population stability index (PSI) of a numeric column, on the reference's quantile bins.
+
+    Rule of thumb: below 0.1 stable, 0.1-0.25 moderate shift, above 0.25 large shift.
+
+    Args:
+        reference: the column as the model saw it in training.
+        current: the same column in new data.
+        bins: number of quantile bins of the reference (2 to 50).
+
+    Returns:
+        PSI, rounded to 4 digits (0 when the distributions are equal on these bins).
+    """
+    if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 50:
+        raise ValueError(f"bins must be a whole number from 2 to 50, got {bins!r}.")
+    ref = pd.to_numeric(reference, errors="coerce").dropna().to_numpy(dtype=float)
+    cur = pd.to_numeric(current, errors="coerce").dropna().to_numpy(dtype=float)
+    if len(ref) < bins or len(cur) == 0:
+        raise ValueError(
+            f"need at least {bins} reference values and 1 current value with numbers, got {len(ref)} and {len(cur)}."
+        )
+    edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)))
+    edges[0], edges[-1] = -np.inf, np.inf
+    ref_share = np.histogram(ref, edges)[0] / len(ref)
+    cur_share = np.histogram(cur, edges)[0] / len(cur)
+    ref_share, cur_share = np.clip(ref_share, 1e-4, None), np.clip(cur_share, 1e-4, None)
+    return round(float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share))), 4)
+
+
+@dataclass(frozen=True)
+class TriggerPolicy:
+    """When to retrain.
+
+    Args:
+        max_days_between_runs: the schedule: retrain at least this often (days).
+        min_new_rows: retrain once this many new labelled rows have arrived.
+        max_psi: retrain when any monitored column's PSI exceeds this.
+    """
+
+    max_days_between_runs: int = 90
+    min_new_rows: int = 2_000
+    max_psi: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.max_days_between_runs < 1:
+            raise ValueError(f"max_days_between_runs must be at least 1 day, got {self.max_days_between_runs!r}.")
+        if self.min_new_rows < 1:
+            raise ValueError(f"min_new_rows must be at least 1, got {self.min_new_rows!r}.")
+        if not self.max_psi > 0:
+            raise ValueError(f"max_psi must be positive (0.1-0.25 are usual), got {self.max_psi!r}.")
+
+    def reasons(
+        self,
+        today: str | pd.Timestamp,
+        last_run: str | pd.Timestamp,
+        new_rows: int,
+        psi_by_column: dict[str, float] | None = None,
+    ) -> list[str]:
+        """The reasons to retrain now (empty: no trigger fires).
+
+        Args:
+            today: the current date.
+            last_run: the date the pipeline last trained the model.
+            new_rows: labelled rows that arrived since ``last_run``.
+            psi_by_column: the latest drift measure per monitored column.
+
+        Returns:
+            A list of ``"schedule: ..."``, ``"new data: ..."`` and ``"drift: ..."`` reasons.
+        """
+        today, last_run = pd.Timestamp(today), pd.Timestamp(last_run)
+        if today < last_run:
+            raise ValueError(f"today ({today.date()}) is before the last run ({last_run.date()}).")
+        if new_rows < 0:
+            raise ValueError(f"new_rows must be zero or more, got {new_rows!r}.")
+        reasons = []
+        days = (today - last_run).days
+        if days >= self.max_days_between_runs:
+            reasons.append(f"schedule: {days} days since the last run (every {self.max_days_between_runs})")
+        if new_rows >= self.min_new_rows:
+            reasons.append(f"new data: {new_rows} new labelled rows (threshold {self.min_new_rows})")
+        drifted = {c: v for c, v in (psi_by_column or {}).items() if v > self.max_psi}
+        if drifted:
+            worst = max(drifted, key=drifted.__getitem__)
+            reasons.append(f"drift: PSI of {worst} is {drifted[worst]:.2f} (threshold {self.max_psi})")
+        return reasons
+
+
+__all__ = ["TriggerPolicy", "population_stability_index"]
