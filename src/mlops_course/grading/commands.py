@@ -1,0 +1,93 @@
+"""The grading sub-commands of ``mlops-course``: ``release``, ``grade`` and ``check``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from mlops_course import paths
+
+
+def _release(args: argparse.Namespace) -> int:
+    from mlops_course.grading.format import FormatError
+    from mlops_course.grading.release import release_folder
+
+    try:
+        written, stale = release_folder(Path(args.source), Path(args.out))
+    except FormatError as exc:
+        print(f"release stopped: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"released {path}")
+    for path in stale:
+        print(f"warning: {path} has no instructor notebook in {args.source}; delete it if it is obsolete", file=sys.stderr)
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from mlops_course.grading.format import FormatError
+    from mlops_course.grading.grade import GradeOptions, grade
+    from mlops_course.grading.jobs import Limits
+
+    limits = Limits(
+        cell_timeout=args.timeout_cell,
+        notebook_timeout=args.timeout_notebook,
+        memory_bytes=int(args.memory_mb * 1024**2),
+        output_bytes=int(args.max_output_mb * 1024**2),
+        sandbox="none" if args.no_sandbox else "auto",
+    )
+    options = GradeOptions(
+        source=Path(args.source), out=Path(args.out), workers=args.workers, exercises=tuple(args.exercise or ()),
+        limits=limits, max_bytes=int(args.max_notebook_mb * 1024**2), progress=not args.quiet, regrade=args.regrade,
+    )
+    try:
+        results = grade(Path(args.submissions), options)
+    except FormatError as exc:
+        print(f"grade stopped: {exc}", file=sys.stderr)
+        return 2
+    counts = Counter(str(r.get("status")) for r in results)
+    print(f"{len(results)} results ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}); "
+          f"gradebook: {options.out / 'gradebook.csv'}, summary: {options.out / 'summary.html'}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mlops_course.grading.check import check
+    from mlops_course.grading.jobs import Limits
+
+    text, code = check(Path(args.notebook), Limits(cell_timeout=args.timeout_cell, sandbox="none"))
+    print(text)
+    return code
+
+
+def register(subparsers: Any) -> None:
+    """Add ``release``, ``grade`` and ``check`` to the ``mlops-course`` command line."""
+    release = subparsers.add_parser("release", help="generate exercises/ from solutions/")
+    release.add_argument("--source", default=str(paths.SOLUTIONS_DIR), help="instructor notebooks (default: solutions/)")
+    release.add_argument("--out", default=str(paths.EXERCISES_DIR), help="learner notebooks (default: exercises/)")
+    release.set_defaults(func=_release)
+
+    grade = subparsers.add_parser("grade", help="grade a class: SUBMISSIONS/<student_id>/<exercise>.ipynb")
+    grade.add_argument("submissions", help="folder with one sub-folder per student")
+    grade.add_argument("--source", default=str(paths.SOLUTIONS_DIR), help="instructor notebooks (default: solutions/)")
+    grade.add_argument("--out", default=str(paths.PROJECT_ROOT / "grades"), help="output folder (default: grades/)")
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel submissions (default: cores)")
+    grade.add_argument("--exercise", action="append", help="grade only this exercise (repeatable; default: all found)")
+    grade.add_argument("--timeout-cell", type=float, default=120.0, help="seconds per cell (default: 120)")
+    grade.add_argument("--timeout-notebook", type=float, default=600.0, help="seconds per notebook (default: 600)")
+    grade.add_argument("--memory-mb", type=float, default=4096, help="kernel memory limit (default: 4096)")
+    grade.add_argument("--max-output-mb", type=float, default=10, help="output a notebook may print (default: 10)")
+    grade.add_argument("--max-notebook-mb", type=float, default=20, help="largest accepted submission (default: 20)")
+    grade.add_argument("--no-sandbox", action="store_true", help="do not use Linux namespaces (weaker isolation)")
+    grade.add_argument("--regrade", action="store_true", help="grade everything again, even unchanged submissions")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.set_defaults(func=_grade)
+
+    check = subparsers.add_parser("check", help="self-check an exercise notebook against its visible tests")
+    check.add_argument("notebook", help="your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb")
+    check.add_argument("--timeout-cell", type=float, default=120.0, help="seconds per cell (default: 120)")
+    check.set_defaults(func=_check)

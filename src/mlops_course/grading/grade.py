@@ -1,0 +1,293 @@
+"""Grade a class: ``SUBMISSIONS/<student_id>/<stem>.ipynb`` against ``solutions/<stem>.ipynb``.
+
+Each (student, exercise) becomes exactly one result JSON (written atomically), then the
+gradebook, feedback pages and the instructor summary are rebuilt from all results.
+Submissions run in parallel worker threads, each driving one sandboxed runner process
+(:mod:`.jobs`). A result whose submission bytes, instructor notebook and grader version
+are unchanged is kept (resume); results with status ``error`` are always retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+
+from mlops_course import paths
+from mlops_course.grading.atomic import atomic_write_json
+from mlops_course.grading.format import (
+    MAX_SUBMISSION_BYTES,
+    ExerciseSpec,
+    FormatError,
+    SubmissionError,
+    read_instructor,
+    read_submission,
+)
+from mlops_course.grading.gradebook import GRADER_VERSION, load_result, result_path, write_gradebook
+from mlops_course.grading.jobs import JobOutcome, Limits, run_job, stop_all_jobs, with_setup_cell
+from mlops_course.grading.merge import match_solutions, merge
+from mlops_course.grading.scan import scan_sources
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An instructor notebook ready for grading."""
+
+    stem: str
+    notebook: NotebookNode
+    spec: ExerciseSpec
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """One (student, exercise) to grade."""
+
+    student_id: str
+    exercise: Exercise
+    path: Path
+
+
+@dataclass
+class GradeOptions:
+    """Options of ``mlops-course grade``."""
+
+    source: Path = field(default_factory=lambda: paths.SOLUTIONS_DIR)
+    out: Path = field(default_factory=lambda: paths.PROJECT_ROOT / "grades")
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    exercises: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    max_bytes: int = MAX_SUBMISSION_BYTES
+    progress: bool = True
+    regrade: bool = False
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_exercises(source: Path) -> dict[str, Exercise]:
+    """Every instructor notebook in ``source``, checked.
+
+    Raises:
+        FormatError: a notebook breaks the exercise format, or there is none.
+    """
+    exercises = {}
+    for path in sorted(source.glob("*.ipynb")):
+        nb, spec, data = read_instructor(path)
+        exercises[path.stem] = Exercise(path.stem, nb, spec, sha256(data + GRADER_VERSION.encode()))
+    if not exercises:
+        raise FormatError(f"no instructor notebooks (*.ipynb) in {source}.")
+    return exercises
+
+
+def plan(submissions: Path, exercises: dict[str, Exercise], only: tuple[str, ...]) -> list[Task]:
+    """The (student, exercise) pairs to grade: every student folder x every expected exercise.
+
+    Expected exercises are ``only`` if given, else every exercise with a notebook in at
+    least one student folder. A student folder without that notebook still gets a task
+    (graded ``invalid``), so no student disappears from the gradebook.
+
+    Raises:
+        FormatError: an unknown exercise was asked for, or nothing to grade was found.
+    """
+    if not submissions.is_dir():
+        raise FormatError(f"{submissions} is not a folder; expected SUBMISSIONS/<student_id>/<exercise>.ipynb.")
+    unknown = [s for s in only if s not in exercises]
+    if unknown:
+        raise FormatError(f"unknown exercise {unknown[0]!r}; the source folder has: {', '.join(exercises)}.")
+    students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    expected = list(only) or [s for s in exercises if any((d / f"{s}.ipynb").exists() for d in students)]
+    if not students or not expected:
+        raise FormatError(
+            f"nothing to grade in {submissions}: expected one folder per student holding "
+            f"<exercise>.ipynb files named like the instructor notebooks ({', '.join(exercises)})."
+        )
+    return [Task(d.name, exercises[s], d / f"{s}.ipynb") for d in students for s in expected]
+
+
+def _base_result(task: Task, submission_sha: str) -> dict[str, Any]:
+    spec = task.exercise.spec
+    return {
+        "student_id": task.student_id,
+        "exercise": task.exercise.stem,
+        "score": 0.0,
+        "max_score": spec.max_score,
+        "status": "invalid",
+        "message": "",
+        "flags": [],
+        "submission_sha256": submission_sha,
+        "source_sha256": task.exercise.sha256,
+        "grader_version": GRADER_VERSION,
+        "graded_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "sandbox": None,
+        "duration_s": 0.0,
+        "tests": [
+            {"grade_id": c.grade_id, "points": 0.0, "max_points": c.points, "outcome": "not_run",
+             "hidden": c.hidden, "message": None}
+            for c in spec.tests
+        ],
+        "solution_errors": [],
+    }
+
+
+def _missing_message(task: Task) -> str:
+    others = sorted(p.name for p in task.path.parent.glob("*.ipynb"))
+    hint = f" Found instead: {', '.join(others)}; rename the right one." if others else ""
+    return f"no notebook {task.path.name} in {task.student_id}/.{hint}"
+
+
+def apply_outcome(result: dict[str, Any], spec: ExerciseSpec, outcome: JobOutcome, limits: Limits) -> None:
+    """Fill a result from the runner's events (points come from the instructor's spec)."""
+    events = {e.get("grade_id"): e for e in outcome.of("test")}
+    flags: set[str] = set(result["flags"])
+    for test in result["tests"]:
+        event = events.get(test["grade_id"], {})
+        outcome_name = event.get("outcome", "not_run")
+        test["outcome"] = outcome_name if outcome_name in ("passed", "failed", "timeout", "not_run") else "failed"
+        test["points"] = test["max_points"] if test["outcome"] == "passed" else 0.0
+        test["message"] = None if test["hidden"] else (event.get("message") or None)
+        flags.update(f"restored:{x}" for x in event.get("noted", []))
+        flags.update(f"tampering:{x}" for x in event.get("critical", []))
+    result["solution_errors"] = [
+        {"grade_id": e.get("grade_id"), "message": str(e.get("message", ""))[:500]} for e in outcome.of("solution")
+    ]
+    result["score"] = float(sum(t["points"] for t in result["tests"]))
+    result["sandbox"] = outcome.sandbox
+    result["duration_s"] = round(outcome.duration, 2)
+    result["flags"] = sorted(flags)
+    setup = outcome.of("setup")
+    aborts = outcome.of("abort")
+    if not setup:
+        result["status"], result["message"] = "error", f"the kernel did not start: {outcome.log_tail[-300:].strip()}"
+    elif not setup[0].get("ok"):
+        result["status"], result["message"] = "error", f"the grader could not prepare the kernel: {setup[0].get('message')}"
+    elif outcome.deadline_hit:
+        result["status"] = "timeout"
+        result["message"] = f"the notebook ran longer than {limits.notebook_timeout:g} s; tests not run scored 0"
+    elif aborts:
+        abort = aborts[0]
+        cell = abort.get("cell")
+        result["status"] = "timeout" if abort.get("reason") == "timeout" else "graded"
+        result["message"] = {
+            "timeout": f"cell {cell} ran longer than {limits.cell_timeout:g} s and was stopped; later tests scored 0",
+            "died": f"the kernel died while running cell {cell}; later tests scored 0",
+            "output": f"the notebook printed more than {limits.output_bytes / 1e6:g} MB (in cell {cell}); "
+                      "the kernel was stopped and later tests scored 0",
+        }.get(str(abort.get("reason")), "the kernel was stopped")
+    elif not outcome.finished:
+        result["status"] = "error"
+        result["message"] = f"the grading process ended unexpectedly (exit {outcome.exit_code}); grade again"
+    else:
+        result["status"], result["message"] = "graded", ""
+
+
+def grade_task(task: Task, options: GradeOptions, work_root: Path, hide: list[Path]) -> dict[str, Any]:
+    """Grade one (student, exercise); never raises for a bad submission."""
+    what = f"{task.student_id}/{task.path.name}"
+    if not task.path.is_file():
+        result = _base_result(task, "")
+        result["message"] = _missing_message(task)
+        return result
+    try:
+        notebook, data = read_submission(task.path, options.max_bytes, what)
+        result = _base_result(task, sha256(data))
+        solutions = match_solutions(task.exercise.spec, notebook, what)
+    except SubmissionError as exc:
+        data = task.path.read_bytes() if task.path.stat().st_size <= options.max_bytes else b""
+        result = _base_result(task, sha256(data) if data else "")
+        result["message"] = str(exc)
+        return result
+    result["flags"] = scan_sources(list(solutions.values()))
+    graded = with_setup_cell(merge(task.exercise.notebook, task.exercise.spec, solutions))
+    label = f"{task.exercise.stem}-{task.student_id}"
+    outcome = run_job(graded, work_root, options.limits, hide, "".join(c if c.isalnum() else "_" for c in label))
+    apply_outcome(result, task.exercise.spec, outcome, options.limits)
+    return result
+
+
+def _up_to_date(task: Task, options: GradeOptions) -> bool:
+    if options.regrade:
+        return False
+    previous = load_result(result_path(options.out, task.student_id, task.exercise.stem))
+    if previous is None or previous.get("status") == "error":
+        return False
+    if previous.get("source_sha256") != task.exercise.sha256:
+        return False
+    if not task.path.is_file():
+        return previous.get("submission_sha256") == ""
+    if task.path.stat().st_size > options.max_bytes:
+        return previous.get("submission_sha256") == "" and previous.get("status") == "invalid"
+    return previous.get("submission_sha256") == sha256(task.path.read_bytes())
+
+
+def hidden_paths(submissions: Path, options: GradeOptions, work_root: Path) -> list[Path]:
+    """Folders the kernel must not see: solutions, submissions, grades, git history, job folders."""
+    candidates = [options.source, submissions, options.out, work_root, paths.SOLUTIONS_DIR,
+                  paths.PROJECT_ROOT / ".git", Path(tempfile.gettempdir())]
+    keep = [Path(sys.prefix).resolve(), Path(__file__).resolve().parent]
+    found = {p.resolve() for p in candidates if p.exists()}
+    return sorted(p for p in found if not any(k == p or p in k.parents for k in keep))
+
+
+def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
+    """Grade every submission; write results, gradebook, feedback and summary.
+
+    Returns:
+        Every stored result after the run.
+
+    Raises:
+        FormatError: bad instructor notebooks or an empty submissions folder.
+    """
+    from tqdm import tqdm
+
+    from mlops_course.grading.feedback import write_feedback
+    from mlops_course.grading.summary import write_summary
+
+    exercises = load_exercises(options.source)
+    tasks = plan(submissions, exercises, options.exercises)
+    todo = [t for t in tasks if not _up_to_date(t, options)]
+    options.out.mkdir(parents=True, exist_ok=True)
+    work_root = Path(tempfile.mkdtemp(prefix="mlops-grading-"))
+    hide = hidden_paths(submissions, options, work_root)
+    lock = threading.Lock()
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="submission", disable=not options.progress,
+               file=sys.stderr, desc="grading")
+    pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
+    try:
+        with pool:
+            futures = {pool.submit(grade_task, t, options, work_root, hide): t for t in todo}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - the grader's own failure on one submission
+                    result = _base_result(task, "")
+                    result.update(status="error", message=f"grader error: {type(exc).__name__}: {exc}")
+                with lock:
+                    atomic_write_json(result_path(options.out, task.student_id, task.exercise.stem), result)
+                    write_feedback(options.out, result, task.exercise.spec)
+                bar.update(1)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_all_jobs()
+        raise
+    finally:
+        bar.close()
+        shutil.rmtree(work_root, ignore_errors=True)
+        results = write_gradebook(options.out)
+    for result in results:
+        if result.get("exercise") in exercises:
+            write_feedback(options.out, result, exercises[result["exercise"]].spec)
+    write_summary(options.out, results)
+    return results

@@ -1,0 +1,133 @@
+"""Release: generate the learner's ``exercises/`` from the instructor's ``solutions/``.
+
+Answers between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` become a stub (code:
+``# YOUR CODE HERE`` + ``raise NotImplementedError()`` at the same indentation; markdown:
+``YOUR ANSWER HERE``); a solution cell without markers is replaced whole. Hidden tests are
+removed, outputs and execution counts cleared, timing metadata dropped, and locked cells
+marked read-only for JupyterLab. The bytes are deterministic: nbformat's sorted-key JSON
+with a trailing newline.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from mlops_course.grading.atomic import atomic_write_bytes
+from mlops_course.grading.format import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    nbgrader_meta,
+    read_instructor,
+)
+
+CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+MARKDOWN_STUB = "YOUR ANSWER HERE"
+HIDDEN_NOTE = "# (hidden tests of this cell run when your exercise is graded)"
+_DROPPED_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def stub_source(source: str, cell_type: str) -> str:
+    """The learner's version of a solution cell's source.
+
+    Args:
+        source: the instructor's cell source.
+        cell_type: ``code`` or ``markdown``.
+
+    Returns:
+        The source with every solution block replaced by the stub.
+    """
+    lines = source.splitlines()
+    if not any(line.strip() == BEGIN_SOLUTION for line in lines):
+        return "\n".join(CODE_STUB) if cell_type == "code" else MARKDOWN_STUB
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        if line.strip() == BEGIN_SOLUTION:
+            inside = True
+            pad = _indent(line)
+            out.extend(pad + s for s in CODE_STUB) if cell_type == "code" else out.append(pad + MARKDOWN_STUB)
+        elif line.strip() == END_SOLUTION:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def strip_hidden(source: str) -> str:
+    """A test cell's source without its hidden-tests blocks (a one-line note stays in their place)."""
+    out: list[str] = []
+    inside = False
+    for line in source.splitlines():
+        if line.strip() == BEGIN_HIDDEN:
+            inside = True
+            out.append(_indent(line) + HIDDEN_NOTE)
+        elif line.strip() == END_HIDDEN:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def release_notebook(nb: NotebookNode) -> NotebookNode:
+    """The learner's version of an instructor notebook (the input is not modified)."""
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        for key in _DROPPED_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            cell.source = stub_source(cell.source, cell.cell_type)
+        if meta.get("grade"):
+            cell.source = strip_hidden(cell.source)
+        if meta.get("locked"):
+            cell.metadata["editable"] = False
+            cell.metadata["deletable"] = False
+    return out
+
+
+def notebook_bytes(nb: NotebookNode) -> bytes:
+    """Deterministic bytes of a notebook: nbformat's JSON with a trailing newline."""
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def released_bytes(solution_path: Path) -> bytes:
+    """What release writes for one instructor notebook (checks its format first)."""
+    nb, _spec, _data = read_instructor(solution_path)
+    return notebook_bytes(release_notebook(nb))
+
+
+def release_folder(source: Path, out: Path) -> tuple[list[Path], list[Path]]:
+    """Release every ``source/*.ipynb`` into ``out/``.
+
+    Args:
+        source: the instructor notebooks' folder.
+        out: the learner notebooks' folder (created if missing).
+
+    Returns:
+        ``(written, stale)``: the files written, and notebooks in ``out`` with no source
+        (reported, never deleted: they might hold someone's work).
+    """
+    solutions = sorted(source.glob("*.ipynb"))
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in solutions:
+        target = out / path.name
+        atomic_write_bytes(target, released_bytes(path))
+        written.append(target)
+    names = {p.name for p in solutions}
+    stale = sorted(p for p in out.glob("*.ipynb") if p.name not in names)
+    return written, stale

@@ -1,0 +1,346 @@
+"""Run one notebook under pytest + nbval and stream a trustworthy verdict per test cell.
+
+``python -m mlops_course.grading.runner JOB_DIR`` is started by the grader in its own
+session, one process per submission. It runs ``pytest --nbval-lax`` on
+``JOB_DIR/graded.ipynb`` with the kernelspec of :mod:`.sandbox` and with
+:class:`GradingPlugin`, which:
+
+* rewrites the injected setup cell to snapshot the pristine kernel, and every test cell
+  into a call of :mod:`.kernel_guard`'s ``run_test`` with a fresh random token;
+* taps every message nbval reads from the kernel and records, per cell, the
+  ``execute_reply`` status, the iopub ``error`` messages and the stdout text;
+* enforces the per-cell timeout and the output-size limit itself (nbval's own timeout
+  only interrupts, which a learner can ignore): on overrun it kills the kernel's whole
+  process tree, and the remaining cells are not run;
+* decides each test cell: **passed** only if nbval's item passed, the reply status is
+  ``ok``, no error was published, and the cell's sentinel line appeared last in its
+  stdout with no critical finding;
+* writes each verdict as one JSON line to a pipe inherited from the grader (``--fd``),
+  which the kernel never inherits; results so far survive whatever happens next.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+NOTEBOOK_NAME = "graded.ipynb"
+JOB_FILE = "job.json"
+KERNEL_NAME = "mlops-grading"
+_TAIL_CHARS = 65536
+
+
+@dataclass
+class CellRecord:
+    """What the kernel reported for one executed cell."""
+
+    msg_id: str = ""
+    deadline: float = 0.0
+    reply_status: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    stdout_tail: str = ""
+
+
+class Channel:
+    """One JSON object per line on a file descriptor (unbuffered, one writer)."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd
+
+    def send(self, event: dict[str, Any]) -> None:
+        if self.fd is None:
+            return
+        data = (json.dumps(event) + "\n").encode()
+        while data:
+            written = os.write(self.fd, data)
+            data = data[written:]
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and all its descendants (namespace init takes its namespace along)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return
+    for proc in reversed(procs):
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+
+
+def _ansi_free(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+
+
+class GradingPlugin:
+    """pytest plugin: see the module docstring."""
+
+    def __init__(self, job: dict[str, Any], channel: Channel) -> None:
+        from mlops_course.grading.kernel_guard import MARK
+
+        self.job = job
+        self.channel = channel
+        self.mark = MARK
+        self.run_token = secrets.token_hex(12)
+        self.cell_timeout = float(job["cell_timeout"])
+        self.output_limit = int(job["output_limit"])
+        self.output_bytes = 0
+        self.abort: str | None = None  # "timeout" | "died" | "output"
+        self.abort_cell: str | None = None
+        self.current: CellRecord | None = None
+        self.items: dict[str, dict[str, Any]] = {}
+        self.reports: dict[str, list[Any]] = {}
+
+    # -- collection: rewrite setup and test cells ------------------------------------------
+    def pytest_collection_modifyitems(self, session: Any, config: Any, items: list[Any]) -> None:
+        from mlops_course.grading import kernel_guard
+
+        tests = []
+        for item in items:
+            cell = getattr(item, "cell", None)
+            if cell is None:
+                continue
+            meta = cell.get("metadata", {})
+            grading = meta.get("nbgrader", {}) if isinstance(meta.get("nbgrader"), dict) else {}
+            role = meta.get("mlops_course", {}).get("grader") if isinstance(meta.get("mlops_course"), dict) else None
+            grade_id = grading.get("grade_id")
+            if role == "setup":
+                self.items[item.nodeid] = {"kind": "setup", "grade_id": "setup"}
+            elif grading.get("grade"):
+                token = secrets.token_hex(12)
+                tests.append(cell.source)
+                self.items[item.nodeid] = {"kind": "test", "grade_id": grade_id, "token": token,
+                                           "hidden": bool(meta.get("mlops_course", {}).get("hidden_tests"))
+                                           if isinstance(meta.get("mlops_course"), dict) else False}
+                cell.source = kernel_guard.wrapped_test_source(cell.source, str(grade_id), self.run_token, token)
+            elif grading.get("solution"):
+                self.items[item.nodeid] = {"kind": "solution", "grade_id": grade_id}
+            else:
+                self.items[item.nodeid] = {"kind": "other", "grade_id": None}
+        protected = kernel_guard.imported_modules(tests)
+        for item in items:
+            if self.items.get(item.nodeid, {}).get("kind") == "setup":
+                item.cell.source = kernel_guard.setup_source(self.run_token, protected)
+        if self.job.get("delete_notebook"):
+            Path(self.job["notebook"]).unlink(missing_ok=True)  # the kernel must not find the hidden tests
+
+    # -- kernel message tap --------------------------------------------------------------
+    def install_tap(self) -> None:
+        from nbval.kernel import RunningKernel
+
+        plugin = self
+        original_execute = RunningKernel.execute_cell_input
+        original_get = RunningKernel.get_message
+
+        def execute_cell_input(kernel: Any, cell_input: str, allow_stdin: Any = None) -> str:
+            msg_id = original_execute(kernel, cell_input, allow_stdin=allow_stdin)
+            plugin.current = CellRecord(msg_id=msg_id, deadline=time.monotonic() + plugin.cell_timeout)
+            return msg_id
+
+        def get_message(kernel: Any, stream: str, timeout: float | None = None) -> Any:
+            return plugin.get_message(original_get, kernel, stream, timeout)
+
+        RunningKernel.execute_cell_input = execute_cell_input  # type: ignore[method-assign]
+        RunningKernel.get_message = get_message  # type: ignore[method-assign]
+
+    def _kill_kernel(self, kernel: Any, reason: str) -> None:
+        if self.abort is None:
+            self.abort = reason
+        km = getattr(kernel, "km", None)
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            kill_tree(process.pid)
+
+    def get_message(self, original: Any, kernel: Any, stream: str, timeout: float | None) -> Any:
+        record = self.current
+        if record is None:  # kernel start-up, between cells: nothing to decide
+            if self.abort is not None:
+                raise Empty
+            return original(kernel, stream, timeout=timeout)
+        waited = 0.0
+        while True:
+            if self.abort is not None:
+                raise Empty
+            remaining = record.deadline - time.monotonic()
+            if remaining <= 0:
+                self._kill_kernel(kernel, "timeout")
+                raise Empty
+            step = min(0.25, remaining, timeout if timeout is not None else 0.25)
+            try:
+                msg = original(kernel, stream, timeout=step)
+            except Empty:
+                km = getattr(kernel, "km", None)
+                if km is None or not km.is_alive():
+                    self.abort = self.abort or "died"
+                    raise
+                waited += step
+                if timeout is not None and waited >= timeout:
+                    raise
+                continue
+            self._observe(msg, record, kernel)
+            return msg
+
+    def _observe(self, msg: dict[str, Any], record: CellRecord, kernel: Any) -> None:
+        content = msg.get("content", {})
+        kind = msg.get("msg_type")
+        size = 0
+        if kind == "stream":
+            size = len(content.get("text", ""))
+        elif kind in ("display_data", "execute_result", "update_display_data"):
+            size = sum(len(str(v)) for v in content.get("data", {}).values())
+        elif kind == "error":
+            size = sum(len(str(x)) for x in content.get("traceback", []))
+        self.output_bytes += size
+        if self.output_bytes > self.output_limit:
+            if kind == "stream":
+                content["text"] = ""
+            self._kill_kernel(kernel, "output")
+            return
+        if msg.get("parent_header", {}).get("msg_id") != record.msg_id:
+            return
+        if kind == "execute_reply":
+            record.reply_status = content.get("status")
+        elif kind == "error":
+            record.errors.append({"ename": str(content.get("ename", "")), "evalue": str(content.get("evalue", "")),
+                                  "traceback": [str(x) for x in content.get("traceback", [])][-6:]})
+        elif kind == "stream" and content.get("name") == "stdout":
+            record.stdout_tail = (record.stdout_tail + content.get("text", ""))[-_TAIL_CHARS:]
+
+    # -- running and deciding ------------------------------------------------------------
+    def pytest_runtest_setup(self, item: Any) -> None:
+        import pytest
+
+        self.current = None
+        if self.abort is not None:
+            pytest.skip(f"not run: the kernel was stopped ({self.abort})")
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        self.reports.setdefault(report.nodeid, []).append(report)
+
+    def pytest_runtest_teardown(self, item: Any) -> None:
+        info = self.items.get(item.nodeid)
+        if info is None:
+            return
+        reports = self.reports.get(item.nodeid, [])
+        passed = any(r.when == "call" and r.passed for r in reports)
+        skipped = any(r.skipped for r in reports)
+        record = self.current
+        if skipped or record is None:
+            if info["kind"] == "test":
+                self.channel.send({"event": "test", "grade_id": info["grade_id"], "outcome": "not_run",
+                                   "message": "not run: an earlier cell stopped the kernel"})
+            return
+        aborted_here = self.abort is not None and self.abort_cell is None
+        if aborted_here:
+            self.abort_cell = info["grade_id"] or item.name
+            self.channel.send({"event": "abort", "reason": self.abort, "cell": self.abort_cell,
+                               "kind": info["kind"]})
+        if info["kind"] == "test":
+            self.channel.send(self.verdict(info, record, passed, aborted_here))
+        elif info["kind"] == "setup":
+            ok = passed and record.reply_status == "ok" and not record.errors
+            self.channel.send({"event": "setup", "ok": ok, "message": self._error_text(record)})
+        elif info["kind"] == "solution" and record.errors:
+            self.channel.send({"event": "solution", "grade_id": info["grade_id"], "message": self._error_text(record)})
+
+    def _error_text(self, record: CellRecord) -> str:
+        if not record.errors:
+            return ""
+        error = record.errors[0]
+        text = error["evalue"] if error["ename"] == "TestFailure" else f"{error['ename']}: {error['evalue']}"
+        return _ansi_free(text)[:2000]
+
+    def verdict(self, info: dict[str, Any], record: CellRecord, passed: bool, aborted_here: bool) -> dict[str, Any]:
+        """The outcome of one test cell from what the kernel reported."""
+        event: dict[str, Any] = {"event": "test", "grade_id": info["grade_id"], "critical": [], "noted": []}
+        sentinel = f"{self.mark}{info['token']} "
+        lines = [line for line in record.stdout_tail.splitlines() if line.strip()]
+        report = None
+        if lines and lines[-1].startswith(sentinel) and sum(line.startswith(sentinel) for line in lines) == 1:
+            try:
+                report = json.loads(lines[-1][len(sentinel):])
+            except ValueError:
+                report = None
+        if isinstance(report, dict):
+            event["critical"] = [str(x) for x in report.get("critical", [])][:20]
+            event["noted"] = [str(x) for x in report.get("noted", [])][:20]
+        if aborted_here:
+            outcome = "timeout" if self.abort == "timeout" else "failed"
+            reason = {"timeout": f"the test ran longer than {self.cell_timeout:g} s and was stopped",
+                      "output": "the notebook printed more than the output limit; the kernel was stopped",
+                      "died": "the kernel died while this test ran"}.get(self.abort or "", "stopped")
+            event.update(outcome=outcome, message=reason)
+        elif record.errors:
+            event.update(outcome="failed", message=self._error_text(record))
+        elif not passed or record.reply_status != "ok":
+            event.update(outcome="failed", message=f"the kernel reported status {record.reply_status!r}")
+        elif report is None:
+            event.update(outcome="failed", message="the test did not run to its end")
+            if os.environ.get("MLOPS_GRADING_DEBUG"):
+                event["debug"] = record.stdout_tail[-500:]
+        elif event["critical"]:
+            event.update(outcome="failed", message="the test's environment was tampered with while it ran")
+        else:
+            event.update(outcome="passed", message="")
+        return event
+
+
+def _set_subreaper() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def run(job_dir: Path, fd: int | None) -> int:
+    """Run the job in ``job_dir``; returns pytest's exit code."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # 1.4 s grammar build, unused
+    job = json.loads((job_dir / JOB_FILE).read_text())
+    channel = Channel(fd)
+    plugin = GradingPlugin(job, channel)
+    import pytest
+
+    plugin.install_tap()
+    (job_dir / "pytest.ini").write_text("[pytest]\n")
+    args = [
+        str(job["notebook"]), "-p", "nbval.plugin", "--nbval-lax", "--nbval-kernel-name", job["kernel_name"],
+        "--nbval-cell-timeout", str(float(job["cell_timeout"]) + 60), "--nbval-kernel-startup-timeout", "60",
+        "-c", str(job_dir / "pytest.ini"), "--rootdir", str(job_dir), "--noconftest", "-p", "no:cacheprovider",
+        "-q", "--tb=no", "-o", "console_output_style=classic", "-W", "ignore",
+    ]
+    code = int(pytest.main(args, plugins=[plugin]))
+    channel.send({"event": "done", "pytest_exit": code, "abort": plugin.abort})
+    return code
+
+
+def main(argv: list[str]) -> int:
+    """``python -m mlops_course.grading.runner JOB_DIR [--fd N]``."""
+    _set_subreaper()
+    fd = int(argv[argv.index("--fd") + 1]) if "--fd" in argv else None
+    if fd is not None:
+        os.set_inheritable(fd, False)
+    try:
+        return run(Path(argv[0]), fd)
+    finally:
+        import psutil
+
+        for child in psutil.Process().children(recursive=True):
+            kill_tree(child.pid)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,244 @@
+"""The grading kernel's sandbox: namespaces, a private file system view, rlimits, clean env.
+
+The kernelspec used for grading starts the kernel through this module::
+
+    unshare --user --map-root-user --mount --pid --fork --mount-proc --kill-child -- \\
+        python -m mlops_course.grading.sandbox CONFIG.json -- python -m ipykernel_launcher -f CONN
+
+Inside the new namespaces (before the kernel starts) it reads the kernel's connection
+file, then mounts a fresh size-limited tmpfs on ``/tmp`` and ``/dev/shm``, hides the
+solutions, submissions, grades and the project's git history under empty tmpfs, remounts
+every other file system read-only, sets rlimits (address space, CPU time, file size,
+core dumps, processes), scrubs the environment (nothing says "grading"; MLflow points at
+a throwaway SQLite file in the work folder), and ``exec``\\ s the kernel in ``/tmp/work``.
+The PID namespace hides the runner and the grader: the kernel cannot see or signal them,
+and killing ``unshare`` kills every process of the namespace.
+
+Where ``unshare`` is missing or not permitted, the same module runs without namespaces
+(mode ``none``): fresh work folder, scrubbed env and rlimits only. The mode used is
+recorded in each result, and grading never fails because of it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+UNSHARE_ARGS = ("--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child")
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT, _MS_BIND = 1, 2, 4, 8, 32, 4096
+_FLAG_NAMES = {"nosuid": _MS_NOSUID, "nodev": _MS_NODEV, "noexec": _MS_NOEXEC, "ro": _MS_RDONLY}
+_KEEP_WRITABLE = ("/proc", "/sys", "/dev", "/tmp")
+NS_WORKDIR = "/tmp/work"
+
+
+@dataclass
+class SandboxConfig:
+    """What the sandbox does before starting the kernel (written as JSON for the launcher).
+
+    Attributes:
+        mode: ``namespaces`` or ``none``.
+        workdir: the kernel's cwd and HOME (``/tmp/work`` inside namespaces).
+        hide: folders covered by an empty tmpfs (namespaces only).
+        memory_bytes: RLIMIT_AS of the kernel.
+        cpu_seconds: RLIMIT_CPU of the kernel.
+        file_bytes: RLIMIT_FSIZE (largest file the kernel may write).
+        tmp_bytes: size of the private ``/tmp`` (namespaces only).
+        max_processes: RLIMIT_NPROC (not enforced by Linux for root).
+        mpl_cache: a folder with a pre-built matplotlib font cache to copy in.
+        env: extra environment variables.
+    """
+
+    mode: str
+    workdir: str
+    hide: list[str] = field(default_factory=list)
+    memory_bytes: int = 4 * 1024**3
+    cpu_seconds: int = 900
+    file_bytes: int = 256 * 1024**2
+    tmp_bytes: int = 1024**3
+    max_processes: int = 512
+    mpl_cache: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def kernel_argv(config_path: Path, mode: str) -> list[str]:
+    """The kernelspec argv that starts an ipykernel through this sandbox."""
+    inner = [sys.executable, "-m", "mlops_course.grading.sandbox", str(config_path), "--",
+             sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    if mode == "namespaces":
+        return [shutil.which("unshare") or "unshare", *UNSHARE_ARGS, "--", *inner]
+    return inner
+
+
+def write_kernelspec(folder: Path, name: str, config: SandboxConfig) -> Path:
+    """Write a kernelspec ``name`` under ``folder/kernels`` (use ``folder`` as JUPYTER_PATH).
+
+    Returns:
+        The sandbox config file the kernelspec refers to.
+    """
+    spec_dir = folder / "kernels" / name
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    config_path = folder / f"{name}-sandbox.json"
+    config_path.write_text(json.dumps(asdict(config)))
+    spec = {
+        "argv": kernel_argv(config_path, config.mode),
+        "display_name": "Python 3 (grading)",
+        "language": "python",
+        "interrupt_mode": "message",
+        "metadata": {"debugger": False},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    return config_path
+
+
+@lru_cache(maxsize=1)
+def probe_namespaces() -> tuple[str, str]:
+    """Which sandbox this machine allows: ``("namespaces", "")`` or ``("none", reason)``."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return "none", "the unshare command is not installed"
+    try:
+        done = subprocess.run(
+            [unshare, *UNSHARE_ARGS, "--", sys.executable, "-m", "mlops_course.grading.sandbox", "--probe"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return "none", f"unshare failed: {exc}"
+    if done.returncode == 0 and done.stdout.strip().endswith("sandbox-ok"):
+        return "namespaces", ""
+    return "none", f"unshare not permitted here: {(done.stderr or done.stdout).strip()[-200:]}"
+
+
+# -- inside the namespace ----------------------------------------------------------------
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    result = libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                        data.encode() if data else None)
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
+
+
+def _mount_points() -> list[tuple[str, int]]:
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        for line in handle:
+            fields = line.split()
+            point = fields[4].encode().decode("unicode_escape")
+            flags = 0
+            for option in fields[5].split(","):
+                flags |= _FLAG_NAMES.get(option, 0)
+            points.append((point, flags))
+    return points
+
+
+def isolate_filesystem(config: SandboxConfig) -> None:
+    """Private /tmp and /dev/shm, hidden folders, everything else read-only."""
+    _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={config.tmp_bytes},mode=1777")
+    if os.path.isdir("/dev/shm"):
+        _mount("tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64m,mode=1777")
+    for folder in config.hide:
+        if os.path.isdir(folder) and not folder.startswith("/tmp"):
+            _mount("tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=4k,mode=0")
+    for point, flags in _mount_points():
+        if any(point == keep or point.startswith(keep + "/") for keep in _KEEP_WRITABLE):
+            continue
+        try:
+            _mount("none", point, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags, None)
+        except OSError:
+            pass  # a mount we may not touch stays as it is; the private /tmp is what must be writable
+
+
+def _set_limits(config: SandboxConfig) -> None:
+    limits = [
+        (resource.RLIMIT_AS, config.memory_bytes),
+        (resource.RLIMIT_CPU, config.cpu_seconds),
+        (resource.RLIMIT_FSIZE, config.file_bytes),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NPROC, config.max_processes),
+    ]
+    for kind, value in limits:
+        try:
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def kernel_env(config: SandboxConfig) -> dict[str, str]:
+    """The kernel's whole environment: nothing inherited, nothing that announces grading."""
+    work = config.workdir
+    env = {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": work,
+        "TMPDIR": "/tmp" if config.mode == "namespaces" else work,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "IPYTHONDIR": f"{work}/.ipython",
+        "MPLCONFIGDIR": f"{work}/.config/matplotlib",
+        "MLOPS_COURSE_HOME": work,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{work}/mlflow.db",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+    env.update(config.env)
+    return env
+
+
+def launch(config_path: str, argv: list[str]) -> None:
+    """Enter the sandbox and ``exec`` the kernel (never returns)."""
+    config = SandboxConfig(**json.loads(Path(config_path).read_text()))
+    conn_index = argv.index("-f") + 1
+    connection = Path(argv[conn_index]).read_bytes()
+    mpl_files = {}
+    if config.mpl_cache and os.path.isdir(config.mpl_cache):
+        for entry in os.scandir(config.mpl_cache):
+            if entry.is_file() and entry.name.endswith(".json"):
+                mpl_files[entry.name] = Path(entry.path).read_bytes()
+    if config.mode == "namespaces":
+        isolate_filesystem(config)
+    work = Path(config.workdir)
+    (work / ".config" / "matplotlib").mkdir(parents=True, exist_ok=True)
+    for name, data in mpl_files.items():
+        (work / ".config" / "matplotlib" / name).write_bytes(data)
+    if config.mode == "namespaces":
+        conn_path = Path("/tmp/.kernel-connection.json")
+        conn_path.write_bytes(connection)
+        os.chmod(conn_path, 0o600)
+        argv[conn_index] = str(conn_path)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):
+        os.dup2(devnull, fd)
+    os.chdir(work)
+    _set_limits(config)
+    os.execve(argv[0], argv, kernel_env(config))
+
+
+def _probe() -> None:
+    isolate_filesystem(SandboxConfig(mode="namespaces", workdir=NS_WORKDIR, tmp_bytes=1024**2))
+    Path("/tmp/probe").write_text("ok")
+    print("sandbox-ok")
+
+
+def main(args: list[str]) -> None:
+    """``python -m mlops_course.grading.sandbox CONFIG -- KERNEL ARGV...`` or ``--probe``."""
+    if args[:1] == ["--probe"]:
+        _probe()
+        return
+    if len(args) < 3 or args[1] != "--":
+        sys.exit("usage: python -m mlops_course.grading.sandbox CONFIG.json -- KERNEL ARGV...")
+    launch(args[0], args[2:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
