@@ -91,7 +91,7 @@ def add_learners(
     admin_username: str,
     admin_password: str,
     http: HttpPoster | None = None,
-    timeout: float = 10.0,
+    timeout: float = 60.0,
 ) -> AddReport:
     """Create an account for each learner on the class server (existing accounts are kept as they are).
 
@@ -100,7 +100,7 @@ def add_learners(
         learners: the accounts to create.
         admin_username, admin_password: an admin login of the server.
         http: something with ``post(url, json=, auth=, timeout=)`` like ``requests``; for tests.
-        timeout: seconds per request.
+        timeout: seconds per request (creating an account hashes its password: slow on purpose).
     """
     if not tracking_uri.startswith(("http://", "https://")):
         raise ValueError(f"tracking_uri must be the class server's http(s) address, got {tracking_uri!r}.")

@@ -249,18 +249,27 @@ def s3_emulator(bucket: str = DEFAULT_BUCKET, host: str = "127.0.0.1") -> Iterat
         server.stop()
 
 
-def write_auth_config(path: Path, database_uri: str, *, admin_username: str = "admin") -> Path:
+def write_auth_config(
+    path: Path, database_uri: str, *, admin_username: str = "admin", auth_cache_ttl_seconds: int = 300
+) -> Path:
     """Write MLflow's basic-auth configuration: default permission READ, accounts in ``database_uri``.
 
     The admin password is not written: MLflow reads it from ``MLFLOW_AUTH_ADMIN_PASSWORD``.
     Creators of an experiment or registered model get MANAGE on it (MLflow does that itself).
+    Checking a password costs a million PBKDF2 rounds (about half a CPU-second), so a
+    successful login is cached per worker for ``auth_cache_ttl_seconds``; without the cache
+    a class of 30 logging metrics saturates the server's CPU.
     """
+    if auth_cache_ttl_seconds < 0:
+        raise ValueError(f"auth_cache_ttl_seconds must be 0 (off) or more, got {auth_cache_ttl_seconds}.")
     path.write_text(
         "[mlflow]\n"
         "default_permission = READ\n"
         f"database_uri = {database_uri}\n"
         f"admin_username = {admin_username}\n"
         "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+        "grant_default_workspace_access = false\n"
+        f"auth_cache_ttl_seconds = {auth_cache_ttl_seconds}\n"
     )
     path.chmod(0o600)
     return path
