@@ -1,0 +1,173 @@
+"""Safe updates, the plumbing: traffic splitting, shadow and canary replays, the A/B test.
+
+A *predictor* is any function ``frame -> (version, probabilities)``: a served alias over
+HTTP (:meth:`mlops_course.serving.ModelHttpClient.predictor`) or an in-process fake.
+The rules that decide (promote, roll back) are written in the notebooks, where the learner
+reads them; this module only moves the traffic and measures it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+Predictor = Callable[[pd.DataFrame], tuple[int, np.ndarray]]
+
+
+def in_share(key: str, share: float, salt: str = "canary") -> bool:
+    """Whether ``key`` (e.g. an applicant id) falls in the first ``share`` of traffic.
+
+    Hashing makes the split sticky: the same key always gets the same answer for a salt,
+    so one applicant is not scored by two models on two visits.
+    """
+    if not 0.0 <= float(share) <= 1.0:
+        raise ValueError(f"share must be between 0 and 1, got {share!r}.")
+    digest = hashlib.sha256(f"{salt}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < float(share)
+
+
+def split_traffic(keys: Sequence[str], share: float, salt: str = "canary") -> np.ndarray:
+    """Boolean mask: ``True`` for the keys routed to the new model (see :func:`in_share`)."""
+    return np.array([in_share(str(k), share, salt) for k in keys], dtype=bool)
+
+
+def _timed(predictor: Predictor, frame: pd.DataFrame) -> tuple[int | None, float, float, bool]:
+    started = time.perf_counter()
+    try:
+        version, probabilities = predictor(frame)
+        probability, ok = float(np.asarray(probabilities, dtype=float)[0]), True
+    except Exception:  # an error is a measurement of the service
+        version, probability, ok = None, float("nan"), False
+    return version, probability, (time.perf_counter() - started) * 1000.0, ok
+
+
+def shadow_replay(requests: pd.DataFrame, primary: Predictor, shadow: Predictor, *, features: Sequence[str]) -> pd.DataFrame:
+    """Send each request to both models; the primary answers, the shadow is only logged.
+
+    Args:
+        requests: one application per row.
+        primary: the model whose answer the caller gets.
+        shadow: the candidate, scored on the same request; its answer is never returned.
+        features: the columns to send.
+
+    Returns:
+        One row per request: ``answer`` (what the caller got), ``primary_version``,
+        ``shadow_version``, ``shadow_probability``, ``primary_ok``, ``shadow_ok``.
+    """
+    rows = []
+    for i in range(len(requests)):
+        one = requests.iloc[[i]][list(features)]
+        p_version, p_prob, _, p_ok = _timed(primary, one)
+        s_version, s_prob, _, s_ok = _timed(shadow, one)
+        rows.append((p_prob, p_version, s_version, s_prob, p_ok, s_ok))
+    columns = ["answer", "primary_version", "shadow_version", "shadow_probability", "primary_ok", "shadow_ok"]
+    return pd.DataFrame(rows, columns=columns, index=requests.index)
+
+
+def canary_replay(
+    requests: pd.DataFrame,
+    stable: Predictor,
+    canary: Predictor,
+    *,
+    share: float,
+    features: Sequence[str],
+    key_column: str = "application_id",
+    salt: str = "canary",
+) -> pd.DataFrame:
+    """Route each request to the canary (a ``share`` of keys) or the stable model, one at a time.
+
+    Returns:
+        One row per request: ``arm`` (``"stable"``/``"canary"``), ``version``,
+        ``probability``, ``latency_ms`` and ``ok``, indexed like ``requests``.
+    """
+    if key_column not in requests.columns:
+        raise ValueError(f"requests needs the key column {key_column!r} to split traffic by.")
+    to_canary = split_traffic(requests[key_column].astype(str).tolist(), share, salt)
+    rows = []
+    for i, goes_to_canary in enumerate(to_canary):
+        one = requests.iloc[[i]][list(features)]
+        version, probability, latency, ok = _timed(canary if goes_to_canary else stable, one)
+        rows.append(("canary" if goes_to_canary else "stable", version, probability, latency, ok))
+    return pd.DataFrame(rows, columns=["arm", "version", "probability", "latency_ms", "ok"], index=requests.index)
+
+
+def arm_metrics(log: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFrame:
+    """Service and quality metrics per arm of a canary or A/B log.
+
+    Args:
+        log: from :func:`canary_replay` (``arm``, ``probability``, ``latency_ms``, ``ok``).
+        labels: the true outcome per request (same index), where known; NaN where not.
+
+    Returns:
+        One row per arm: ``requests``, ``error_rate``, ``p95_latency_ms``, ``mean_probability``,
+        ``labelled`` and ``log_loss`` (over labelled, successful requests), rounded.
+    """
+    missing = {"arm", "probability", "latency_ms", "ok"} - set(log.columns)
+    if missing:
+        raise ValueError(f"log lacks columns {sorted(missing)}; pass what canary_replay returned.")
+    rows = {}
+    for arm, group in log.groupby("arm", sort=True):
+        served = group[group["ok"]]
+        row = {
+            "requests": int(len(group)),
+            "error_rate": round(float(1.0 - group["ok"].mean()), 4),
+            "p95_latency_ms": round(float(np.percentile(served["latency_ms"], 95)), 1) if len(served) else float("nan"),
+            "mean_probability": round(float(served["probability"].mean()), 4) if len(served) else float("nan"),
+            "labelled": 0,
+            "log_loss": float("nan"),
+        }
+        if labels is not None:
+            known = labels.reindex(served.index).dropna()
+            if len(known):
+                p = np.clip(served.loc[known.index, "probability"].to_numpy(dtype=float), 1e-6, 1 - 1e-6)
+                y = known.to_numpy(dtype=float)
+                row["labelled"] = int(len(known))
+                row["log_loss"] = round(float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))), 4)
+        rows[arm] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def two_proportion_test(successes_a: int, n_a: int, successes_b: int, n_b: int, confidence: float = 0.95) -> dict[str, float]:
+    """Compare two rates (B minus A): difference, its confidence interval, z and two-sided p-value.
+
+    The interval uses the unpooled standard error, the test the pooled one (Wald z-test).
+
+    Args:
+        successes_a, n_a: successes and trials of arm A (the control).
+        successes_b, n_b: successes and trials of arm B (the treatment).
+        confidence: level of the interval, e.g. 0.95.
+
+    Returns:
+        ``rate_a``, ``rate_b``, ``difference``, ``ci_low``, ``ci_high``, ``z``, ``p_value``.
+    """
+    from scipy.stats import norm
+
+    for name, s, n in (("a", successes_a, n_a), ("b", successes_b, n_b)):
+        if int(n) < 1 or not 0 <= int(s) <= int(n):
+            raise ValueError(f"arm {name}: need n >= 1 and 0 <= successes <= n, got successes={s!r}, n={n!r}.")
+    if not 0.5 <= float(confidence) < 1.0:
+        raise ValueError(f"confidence must be in [0.5, 1), e.g. 0.95, got {confidence!r}.")
+    rate_a, rate_b = successes_a / n_a, successes_b / n_b
+    difference = rate_b - rate_a
+    se = math.sqrt(rate_a * (1 - rate_a) / n_a + rate_b * (1 - rate_b) / n_b)
+    z_crit = float(norm.ppf(0.5 + confidence / 2))
+    pooled = (successes_a + successes_b) / (n_a + n_b)
+    se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    z = difference / se_pooled if se_pooled > 0 else 0.0
+    return {
+        "rate_a": rate_a,
+        "rate_b": rate_b,
+        "difference": difference,
+        "ci_low": difference - z_crit * se,
+        "ci_high": difference + z_crit * se,
+        "z": z,
+        "p_value": float(2 * norm.sf(abs(z))),
+    }
+
+
+__all__ = ["arm_metrics", "canary_replay", "in_share", "shadow_replay", "split_traffic", "two_proportion_test"]
