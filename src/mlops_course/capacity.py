@@ -65,7 +65,7 @@ def measure_latency(predict: Callable[[Any], Any], payload: Any, *, n_calls: int
 
 
 def measure_memory(model: Any, predict: Callable[[Any], Any], payload: Any) -> dict[str, float]:
-    """The model's serialized size and the peak Python memory one ``predict(payload)`` allocates, in MiB."""
+    """The model's serialized size (KiB) and the peak Python memory one ``predict(payload)`` allocates (MiB)."""
     size = len(pickle.dumps(model))
     tracemalloc.start()
     try:
@@ -73,7 +73,7 @@ def measure_memory(model: Any, predict: Callable[[Any], Any], payload: Any) -> d
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return {"model_mib": round(size / 2**20, 3), "predict_peak_mib": round(peak / 2**20, 3)}
+    return {"model_kib": round(size / 2**10, 1), "predict_peak_mib": round(peak / 2**20, 3)}
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,17 @@ def size_fleet(arrival_rps: float, service_time_s: float, *, concurrency_per_rep
 
 
 def daily_traffic(peak_rps: float, *, trough_rps: float | None = None, seed: int = 0, noise: float = 0.05,
-                  step_minutes: int = 1) -> pd.Series:
+                  step_minutes: int = 1, spike: tuple[float, float] | None = None) -> pd.Series:
     """A day of requests per second: quiet night, a morning and a larger evening peak, some noise.
+
+    Args:
+        peak_rps: the evening peak's requests per second (before noise).
+        trough_rps: the night's level; 10 % of the peak by default.
+        seed: seed of the noise.
+        noise: relative standard deviation of the noise.
+        step_minutes: resolution; must divide a day.
+        spike: ``(hour, extra_rps)``: a sudden burst (a campaign, a partner's batch) that
+            adds ``extra_rps`` from ``hour`` for 45 minutes.
 
     Returns:
         A Series indexed by minute of the day (0, step, ..., 1440 - step), named ``demand_rps``.
@@ -150,6 +159,11 @@ def daily_traffic(peak_rps: float, *, trough_rps: float | None = None, seed: int
     shape = shape / shape.max()
     rng = np.random.default_rng(seed)
     demand = trough + (peak - trough) * shape
+    if spike is not None:
+        hour, extra = float(spike[0]), float(spike[1])
+        if not 0 <= hour < 24 or extra < 0:
+            raise ValueError(f"spike must be (hour in [0, 24), extra_rps >= 0), got {spike!r}.")
+        demand = demand + extra * ((hours >= hour) & (hours < hour + 0.75))
     demand = demand * (1 + noise * rng.standard_normal(len(minutes)))
     return pd.Series(np.clip(demand, 0, None).round(3), index=pd.Index(minutes, name="minute"), name="demand_rps")
 

@@ -93,7 +93,11 @@ def deployment_manifest(
             f"requests must not exceed limits: cpu {cpu_request} vs {cpu_limit}, memory {memory_request} vs {memory_limit}."
         )
     labels = {"app": name}
-    probe = {"httpGet": {"path": health_path, "port": port}, "periodSeconds": 10, "timeoutSeconds": 2}
+
+    def probe(initial_delay: int) -> dict[str, Any]:  # a fresh dict each: callers may edit one probe
+        return {"httpGet": {"path": health_path, "port": port}, "periodSeconds": 10, "timeoutSeconds": 2,
+                "initialDelaySeconds": initial_delay}
+
     container = {
         "name": name,
         "image": image,
@@ -103,8 +107,8 @@ def deployment_manifest(
             "requests": {"cpu": cpu_request, "memory": memory_request},
             "limits": {"cpu": cpu_limit, "memory": memory_limit},
         },
-        "readinessProbe": {**probe, "initialDelaySeconds": 5},
-        "livenessProbe": {**probe, "initialDelaySeconds": 15, "failureThreshold": 3},
+        "readinessProbe": probe(5),
+        "livenessProbe": {**probe(15), "failureThreshold": 3},
         "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
     }
     return {

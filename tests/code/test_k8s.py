@@ -43,6 +43,12 @@ def test_built_manifests_validate_and_pass_the_cross_checks(manifests: list[dict
     assert manifests[2]["apiVersion"] == "autoscaling/v2"
 
 
+def test_probes_can_be_changed_independently(manifests: list[dict]) -> None:
+    container = manifests[0]["spec"]["template"]["spec"]["containers"][0]
+    container["readinessProbe"]["httpGet"]["path"] = "/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+
+
 def test_schema_errors_name_the_field(manifests: list[dict]) -> None:
     broken = copy.deepcopy(manifests[0])
     broken["spec"]["replicas"] = "three"
