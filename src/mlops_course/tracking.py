@@ -62,6 +62,9 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    # The course is offline: no telemetry calls, no artifact-download progress bars on stderr.
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
 
 
