@@ -386,3 +386,74 @@ def test_status_down_and_up_without_secrets(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.delenv("MLFLOW_AUTH_ADMIN_PASSWORD", raising=False)
     assert _cli(["classroom", "up", "--data-dir", str(tmp_path)]) == 1
     assert "MLFLOW_AUTH_ADMIN_PASSWORD" in capsys.readouterr().err
+
+
+# --- deployment files -----------------------------------------------------------------------
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+SECRET_WORDS = ("PASSWORD", "SECRET", "KEY")
+
+
+def _yaml_documents(path: Path) -> list[dict]:
+    import yaml
+
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def test_kubernetes_manifests_are_valid_and_take_secrets_from_a_secret() -> None:
+    import kubernetes_validate
+
+    manifests = sorted((DEPLOY / "classroom" / "k8s").glob("*.yaml")) + sorted((DEPLOY / "grading").glob("*.yaml"))
+    assert len(manifests) >= 5, f"expected the class server and grading manifests, found {manifests}"
+    for path in manifests:
+        for resource in _yaml_documents(path):
+            kubernetes_validate.validate(resource, "1.37.0", strict=True)
+            for container in resource.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+                for variable in container.get("env", []):
+                    if any(word in variable["name"] for word in SECRET_WORDS):
+                        assert "valueFrom" in variable, f"{path.name}: {variable['name']} must come from a Secret, not a literal"
+
+
+def test_grading_job_is_indexed_with_one_shard_per_index() -> None:
+    (job,) = _yaml_documents(DEPLOY / "grading" / "job.yaml")
+    spec = job["spec"]
+    assert spec["completionMode"] == "Indexed"
+    container = spec["template"]["spec"]["containers"][0]
+    shards = int({v["name"]: v.get("value") for v in container["env"]}["SHARDS"])
+    assert spec["completions"] == shards == spec["parallelism"], "completions, parallelism and SHARDS must agree"
+    command = " ".join(container["args"])
+    assert '--shard "${JOB_COMPLETION_INDEX}/${SHARDS}"' in command and "shard-${JOB_COMPLETION_INDEX}" in command
+
+
+def test_compose_file_matches_the_compose_spec_and_commits_no_secret() -> None:
+    import jsonschema
+    import yaml
+    from check_jsonschema import builtin_schemas
+
+    schema_path = Path(builtin_schemas.__file__).parent / "vendor" / "compose-spec.json"
+    compose = yaml.safe_load((DEPLOY / "classroom" / "compose.yaml").read_text())
+    jsonschema.validate(compose, json.loads(schema_path.read_text()))
+    services = compose["services"]
+    assert {"postgres", "mlflow"} <= set(services)
+    for name, service in services.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown service {dependency}"
+        for volume in service.get("volumes", []):
+            assert volume.split(":")[0] in compose.get("volumes", {}), f"{name}: volume {volume} not declared"
+        for key, value in (service.get("environment") or {}).items():
+            if any(word in key for word in SECRET_WORDS):
+                assert str(value).startswith("${"), f"{name}: {key} must come from the environment, not the file"
+    assert "--app-name basic-auth" in (DEPLOY / "classroom" / "entrypoint.sh").read_text()
+
+
+def test_auth_template_says_what_the_local_services_write(tmp_path: Path) -> None:
+    import configparser
+    import string
+
+    rendered = string.Template((DEPLOY / "classroom" / "basic_auth.ini.template").read_text()).substitute(
+        MLFLOW_AUTH_DATABASE_URI="postgresql+psycopg2://u:p@h:1/mlflow_auth"
+    )
+    from_template, from_code = configparser.ConfigParser(), configparser.ConfigParser()
+    from_template.read_string(rendered)
+    from_code.read(write_auth_config(tmp_path / "a.ini", "postgresql+psycopg2://u:p@h:1/mlflow_auth"))
+    assert dict(from_template["mlflow"]) == dict(from_code["mlflow"])
