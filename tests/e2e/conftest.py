@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -41,19 +42,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_lab(log_dir: Path, startup_timeout: float = 90.0) -> Iterator[RunningLab]:
+def running_lab(log_dir: Path, startup_timeout: float = 90.0, extra_args: str = "") -> Iterator[RunningLab]:
     """Run ``make course`` (headless, loopback, a token) and stop it afterwards.
 
     Args:
         log_dir: where the server's log goes.
         startup_timeout: seconds to wait for the API to answer.
+        extra_args: more JupyterLab options appended to the headless ones.
 
     Yields:
         The running server.
     """
     port, token = free_port(), secrets.token_hex(16)
     log = log_dir / "jupyterlab.log"
-    lab_args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    lab_args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} {extra_args}".strip()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -92,3 +94,15 @@ def lab(tmp_path: Path) -> Iterator[RunningLab]:
     """A JupyterLab server started by ``make course``, stopped after the test."""
     with running_lab(tmp_path) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def course_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]:
+    """One JupyterLab for the whole journey, with autosave off so the course files stay untouched."""
+    state = tmp_path_factory.mktemp("lab-state")
+    settings = state / "settings" / "@jupyterlab" / "docmanager-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
+    extra = f"--LabApp.user_settings_dir={state / 'settings'} --LabApp.workspaces_dir={state / 'workspaces'}"
+    with running_lab(state, extra_args=extra) as lab:
+        yield lab

@@ -1,0 +1,178 @@
+"""The learner's journey in a real browser: JupyterLab started as the README says, driven by
+Playwright in Debian's Chromium (no browser download).
+
+Steps, in order, sharing one server and one browser page:
+1. the start page opens, with links to every module and exercise;
+2. every module notebook is restarted and run top to bottom; any error or stderr output fails;
+3. the warm-up exercise (a working copy) gets the instructor's answers typed into its
+   solution cells, its visible tests run and pass, it is saved, and ``mlops-course check``
+   scores the saved file.
+
+Screenshots of each step go to ``$E2E_SCREENSHOTS`` (default: ``.course-data/e2e-screenshots``);
+the folder is printed at the start. Set ``UPDATE_README_SCREENSHOT=1`` to refresh
+``docs/images/jupyterlab.png`` from the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mlops_course.paths import PROJECT_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MODULES = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+WARM_UP = "ex0_how_exercises_work"
+WORKSPACE = PROJECT_ROOT / "lab-e2e"  # ignored by git; JupyterLab does not serve hidden folders
+SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", PROJECT_ROOT / ".course-data" / "e2e-screenshots"))
+RUN_TIMEOUT_MS = 240_000
+ALL_PROMPTS_NUMBERED = """() => {
+  const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+  return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+}"""
+BAD_OUTPUTS = (
+    ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+)
+
+
+@pytest.fixture(scope="module")
+def page(course_lab: object) -> Iterator[object]:
+    """A Chromium page logged in to the course's JupyterLab."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: install Debian's package (apt-get install chromium); .ci/run does.")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {SCREENSHOTS}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        yield context.new_page()
+        browser.close()
+
+
+def _open(page: object, lab: object, path: str) -> None:
+    page.goto(f"{lab.url}/lab/tree/{path}?reset&token={lab.token}")
+
+
+def _run_all_and_wait(page: object) -> None:
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.click(".jp-NotebookPanel:not(.lm-mod-hidden) [data-command='notebook:restart-run-all']")
+    page.click(".jp-Dialog-button.jp-mod-accept")
+    page.wait_for_function(ALL_PROMPTS_NUMBERED, timeout=RUN_TIMEOUT_MS)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=RUN_TIMEOUT_MS)
+
+
+def _error_texts(page: object) -> list[str]:
+    return [element.inner_text()[:600] for element in page.query_selector_all(BAD_OUTPUTS)]
+
+
+def test_start_page_lists_modules_and_exercises(page: object, course_lab: object) -> None:
+    page.goto(f"{course_lab.url}/?token={course_lab.token}")
+    page.wait_for_selector(".jp-RenderedMarkdown h1:has-text('Welcome to the hands-on MLOps course')", timeout=90_000)
+    links = page.eval_on_selector_all(".jp-RenderedMarkdown a", "els => els.map(e => e.getAttribute('href'))")
+    def links_to(target: str) -> bool:
+        return any(target in (link or "") for link in links)
+
+    for module in MODULES:
+        assert links_to(f"notebooks/{module.name}"), f"the start page does not link {module.name}"
+    assert links_to(f"exercises/{WARM_UP}.ipynb"), "the start page does not link the warm-up exercise"
+    page.screenshot(path=str(SCREENSHOTS / "01_start_page.png"))
+    if os.environ.get("UPDATE_README_SCREENSHOT") == "1":
+        (PROJECT_ROOT / "docs" / "images").mkdir(parents=True, exist_ok=True)
+        shutil.copy(SCREENSHOTS / "01_start_page.png", PROJECT_ROOT / "docs" / "images" / "jupyterlab.png")
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m.stem for m in MODULES])
+def test_module_runs_top_to_bottom_in_jupyterlab(page: object, course_lab: object, module: Path) -> None:
+    before = module.read_bytes()
+    _open(page, course_lab, f"notebooks/{module.name}")
+    _run_all_and_wait(page)
+    page.screenshot(path=str(SCREENSHOTS / f"02_{module.stem}.png"), full_page=False)
+    errors = _error_texts(page)
+    assert not errors, f"{module.name} shows error or stderr output in JupyterLab:\n" + "\n---\n".join(errors)
+    assert module.read_bytes() == before, f"{module.name} was modified on disk by the run"
+
+
+def _solution_sources() -> dict[str, str]:
+    notebook = json.loads((PROJECT_ROOT / "solutions" / f"{WARM_UP}.ipynb").read_text())
+    answers = {}
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            source = "".join(cell["source"])
+            lines = [ln for ln in source.splitlines() if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+            answers[meta["grade_id"]] = "\n".join(lines)
+    return answers
+
+
+def test_warm_up_exercise_solved_in_the_browser_then_checked(page: object, course_lab: object) -> None:
+    exercise = PROJECT_ROOT / "exercises" / f"{WARM_UP}.ipynb"
+    WORKSPACE.mkdir(exist_ok=True)
+    working_copy = WORKSPACE / exercise.name
+    shutil.copy(exercise, working_copy)
+    answers = _solution_sources()
+    cells = json.loads(working_copy.read_text())["cells"]
+    solution_indices = [
+        (index, cell["metadata"]["nbgrader"]["grade_id"])
+        for index, cell in enumerate(cells)
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    ]
+    assert solution_indices, "the released warm-up has no solution cells"
+
+    _open(page, course_lab, f"{WORKSPACE.name}/{exercise.name}")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    for index, grade_id in solution_indices:
+        editor = page.locator(f"{panel} .jp-Notebook > .jp-Cell").nth(index).locator(".cm-content")
+        editor.scroll_into_view_if_needed()
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text(answers[grade_id])
+        page.keyboard.press("Escape")
+    page.screenshot(path=str(SCREENSHOTS / "03_warm_up_typed.png"))
+
+    _run_all_and_wait(page)
+    page.screenshot(path=str(SCREENSHOTS / "04_warm_up_tests_run.png"))
+    errors = _error_texts(page)
+    assert not errors, "visible tests failed in the browser:\n" + "\n---\n".join(errors)
+
+    page.keyboard.press("Control+S")
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) ~ * .jp-mod-dirty, .lm-TabBar-tab.lm-mod-current.jp-mod-dirty')",
+        timeout=30_000,
+    )
+    saved = json.loads(working_copy.read_text())
+    first_index, first_id = solution_indices[0]
+    assert "NotImplementedError" not in "".join(saved["cells"][first_index]["source"]), "the typed answer was not saved"
+
+    check = subprocess.run(
+        [str(Path(sys.executable).parent / "mlops-course"), "check", str(working_copy)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+    )
+    (SCREENSHOTS / "05_check_output.txt").write_text(check.stdout + check.stderr)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "NotImplementedError" not in check.stdout
+    shutil.rmtree(WORKSPACE, ignore_errors=True)
