@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml jupyter/overrides.json
 	@echo "Course environment ready in $(VENV)."
 
 lab: ## open JupyterLab on the course (after setup)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS) START_HERE.md
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/START_HERE.md $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup ## run the whole test suite: package, data, notebooks, grader
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
