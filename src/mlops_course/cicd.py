@@ -20,6 +20,7 @@ import ast
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -159,19 +160,24 @@ def jenkins_stages(text: str) -> list[str]:
 # --- running the stages locally ----------------------------------------------------------------
 @dataclass
 class JobResult:
-    """What happened to one job in a local run."""
+    """What happened to one job in a local run: its status and what its commands printed."""
 
     name: str
     stage: str
     status: str  # passed, failed, allowed_failure, skipped
     returncode: int | None = None
     seconds: float = 0.0
-    output: str = ""
+    output: str = ""  # standard output of the job's commands
+    errors: str = ""  # standard error (library logs, tracebacks)
 
     def last_lines(self, n: int = 3) -> str:
-        """The last ``n`` non-empty output lines, joined by `` | ``."""
-        lines = [line.strip() for line in self.output.splitlines() if line.strip()]
-        return " | ".join(lines[-n:])
+        """The last ``n`` non-empty lines of standard output (else of standard error), joined by `` | ``.
+
+        Durations such as ``in 0.57s`` are dropped so that the summary of a run is the same every time.
+        """
+        text = self.output if self.output.strip() else self.errors
+        lines = [re.sub(r"\s+in \d+(\.\d+)?s\b", "", line).strip() for line in text.splitlines()]
+        return " | ".join([line for line in lines if line][-n:])
 
 
 @dataclass
@@ -185,16 +191,33 @@ class PipelineRun:
         """True when no job failed (allowed failures do not count)."""
         return all(job.status in ("passed", "allowed_failure") for job in self.jobs)
 
-    def status(self, name: str) -> str:
-        """The status of the job called ``name``."""
+    def job(self, name: str) -> JobResult:
+        """The result of the job called ``name``."""
         for job in self.jobs:
             if job.name == name:
-                return job.status
+                return job
         raise KeyError(f"no job called {name!r}; jobs: {[j.name for j in self.jobs]}")
+
+    def status(self, name: str) -> str:
+        """The status of the job called ``name``."""
+        return self.job(name).status
 
     def table(self, n_lines: int = 1) -> list[dict[str, str]]:
         """One row per job (stage, job, status, last output lines); show it with ``pandas.DataFrame``."""
         return [{"stage": j.stage, "job": j.name, "status": j.status, "last output": j.last_lines(n_lines)} for j in self.jobs]
+
+
+def _run_command(command: str, cwd: Path, env: Mapping[str, str], timeout_s: float) -> tuple[str, str, int]:
+    """Run one shell command in its own process group; on timeout kill the whole group."""
+    process = subprocess.Popen(command, shell=True, cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout_s)
+        return out, err, process.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+        return out, f"{err}\ncommand timed out after {timeout_s} s: {command}", 124
 
 
 def run_ci_locally(
@@ -209,7 +232,8 @@ def run_ci_locally(
     Each job's ``script`` lines (GitHub: ``run`` steps) run in a shell with the job's
     variables, ``CI=true`` and, if ``workdir`` is a Git repository, ``CI_COMMIT_SHA``. The
     course's Python is first on ``PATH``. Setup lines (``before_script``, ``uses`` steps) and
-    ``rules`` are not run: the course environment already has every package. Later jobs of a
+    ``rules`` are not run: the course environment already has every package. Colours are off
+    (``NO_COLOR``) so logs are plain text. Later jobs of a
     failed pipeline are ``skipped``; a job with ``allow_failure: true`` may fail without stopping it.
 
     Args:
@@ -225,7 +249,7 @@ def run_ci_locally(
     if timeout_s <= 0:
         raise ValueError(f"timeout_s must be positive, got {timeout_s}")
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CI_", "GITHUB_"))}
-    base_env.update(CI="true", PYTHONDONTWRITEBYTECODE="1", PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    base_env.update(CI="true", PYTHONDONTWRITEBYTECODE="1", NO_COLOR="1", PY_COLORS="0", PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     if (folder / ".git").exists():
         from mlops_course.versioning import head_commit
 
@@ -237,21 +261,16 @@ def run_ci_locally(
         if stopped:
             results.append(JobResult(job.name, job.stage, "skipped"))
             continue
-        started, output, code = time.perf_counter(), "", 0
+        started, output, errors, code = time.perf_counter(), "", "", 0
         for command in job.commands:
-            try:
-                done = subprocess.run(command, shell=True, cwd=folder, env={**base_env, **job.variables},
-                                      capture_output=True, text=True, timeout=timeout_s)
-                output += done.stdout + done.stderr
-                code = done.returncode
-            except subprocess.TimeoutExpired:
-                output += f"\ncommand timed out after {timeout_s} s: {command}"
-                code = 124
+            out, err, code = _run_command(command, folder, {**base_env, **job.variables}, timeout_s)
+            output, errors = output + out, errors + err
             if code != 0:
                 break
         status = "passed" if code == 0 else ("allowed_failure" if job.allow_failure else "failed")
         stopped = status == "failed"
-        results.append(JobResult(job.name, job.stage, status, code, round(time.perf_counter() - started, 2), output[-_OUTPUT_LIMIT:]))
+        seconds = round(time.perf_counter() - started, 2)
+        results.append(JobResult(job.name, job.stage, status, code, seconds, output[-_OUTPUT_LIMIT:], errors[-_OUTPUT_LIMIT:]))
     return PipelineRun(results)
 
 
@@ -338,6 +357,12 @@ CHANGES: dict[str, tuple[str, str, str, str]] = {
         "",
         "Simplify features: drop interest_rate and debt_to_income (slow to compute)",
     ),
+    "wrong_probability_column": (
+        "credit_project/model.py",
+        "[:, 1]",
+        "[:, 0]",
+        "Refactor scoring (planted bug: column 0 is the probability of *no* default)",
+    ),
 }
 
 
@@ -378,6 +403,77 @@ def apply_change(project: str | Path, name: str) -> str:
         raise ValueError(f"change {name!r} does not apply: {relative} no longer contains {old.strip()!r}")
     file.write_text(text.replace(old, new), encoding="utf-8")
     return message
+
+
+# --- the ML Test Score and pictures ---------------------------------------------------------------
+_SCORE_BANDS = ((0.0, "a research project, not yet a production system"), (1.0, "some tests, but probably serious holes"),
+                (2.0, "a first pass at production; more investment needed"), (3.0, "reasonably tested; automate more"),
+                (5.0, "strong automated testing and monitoring"), (float("inf"), "exceptional automated testing and monitoring"))
+
+
+def ml_test_score_rubric() -> list[dict[str, str]]:
+    """The 28 tests of Breck et al.'s ML Test Score as rows: ``id`` (e.g. ``data-1``), ``section``, ``test``."""
+    text = (resources.files("mlops_course") / "resources" / "module4" / "ml_test_score.yaml").read_text(encoding="utf-8")
+    sections = yaml.safe_load(text)
+    return [{"id": f"{section}-{i}", "section": section, "test": test}
+            for section, tests in sections.items() for i, test in enumerate(tests, start=1)]
+
+
+def ml_test_score(scores: Mapping[str, float]) -> dict[str, Any]:
+    """Score the rubric: each test 0, 0.5 (manual) or 1 (automated); final score = the weakest section's sum.
+
+    Args:
+        scores: test id (``"data-1"`` ... ``"monitoring-7"``) to 0, 0.5 or 1; missing ids count 0.
+
+    Returns:
+        ``sections`` (section to sum), ``final`` (the minimum) and ``meaning`` (how to read it).
+    """
+    rubric = ml_test_score_rubric()
+    known = {row["id"] for row in rubric}
+    unknown = sorted(set(scores) - known)
+    if unknown:
+        raise ValueError(f"unknown test ids {unknown}; ids look like 'data-1' ... 'monitoring-7'")
+    bad = {k: v for k, v in scores.items() if float(v) not in (0.0, 0.5, 1.0)}
+    if bad:
+        raise ValueError(f"each score must be 0, 0.5 (manual) or 1 (automated), got {bad}")
+    sections: dict[str, float] = {}
+    for row in rubric:
+        sections[row["section"]] = sections.get(row["section"], 0.0) + float(scores.get(row["id"], 0.0))
+    final = min(sections.values())
+    meaning = next(text for limit, text in _SCORE_BANDS if final <= limit)
+    return {"sections": sections, "final": final, "meaning": meaning}
+
+
+_STATUS_COLOURS = {"passed": "#4caf50", "failed": "#e53935", "allowed_failure": "#ffb300", "skipped": "#bdbdbd"}
+
+
+def draw_pipeline_runs(runs: Mapping[str, PipelineRun], title: str = "CI/CD pipeline runs") -> Any:
+    """Draw each run as a row of stage boxes coloured by status (like a CI server's pipeline view); return the figure."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    if not runs:
+        raise ValueError("runs must name at least one PipelineRun")
+    width = max(len(run.jobs) for run in runs.values())
+    fig, ax = plt.subplots(figsize=(1.9 * width + 2.2, 0.9 * len(runs) + 0.9), dpi=80)
+    for row, (label, run) in enumerate(runs.items()):
+        y = len(runs) - 1 - row
+        ax.text(-0.2, y, label, ha="right", va="center", fontsize=10)
+        for col, job in enumerate(run.jobs):
+            ax.add_patch(FancyBboxPatch((col + 0.05, y - 0.3), 0.8, 0.6, boxstyle="round,pad=0.02",
+                                        color=_STATUS_COLOURS.get(job.status, "#90a4ae")))
+            ax.text(col + 0.45, y, f"{job.name}\n{job.status}", ha="center", va="center", fontsize=8.5)
+            if col:
+                ax.annotate("", (col + 0.05, y), (col - 0.15, y), arrowprops={"arrowstyle": "->", "color": "#555"})
+    ax.set_xlim(-0.1, width)
+    ax.set_ylim(-0.6, len(runs) - 0.4)
+    ax.set_xlabel("stage, in the order the CI server runs them")
+    ax.set_ylabel("run")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
 
 
 # --- planted bugs: test the tests -----------------------------------------------------------------

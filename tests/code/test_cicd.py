@@ -116,3 +116,9 @@ def test_planted_bugs_change_what_they_promise():
     assert cicd.planted_bug_data(frame, "nulls")["annual_income"].isna().any()
     with pytest.raises(ValueError, match="unknown"):
         cicd.BuggedModel(model, "typo")
+
+
+def test_a_command_that_hangs_is_stopped(tmp_path):
+    ci = {"stages": ["slow"], "sleepy": {"stage": "slow", "script": ['python -c "import time; time.sleep(30)"']}}
+    run = cicd.run_ci_locally(ci, tmp_path, "gitlab", timeout_s=1)
+    assert run.jobs[0].status == "failed" and run.jobs[0].returncode == 124 and "timed out" in run.jobs[0].errors
