@@ -8,14 +8,14 @@ module 2's Kubeflow components call these functions, and the Jenkinsfile in
     python -m mlops_course.workflows.credit_steps validate --data work/applications.csv --out work/validated.csv
     python -m mlops_course.workflows.credit_steps train --data work/validated.csv --model work/model.pkl
     python -m mlops_course.workflows.credit_steps evaluate --data work/validated.csv --model work/model.pkl --metrics work/metrics.json
-    python -m mlops_course.workflows.credit_steps track --data work/validated.csv --model work/model.pkl --metrics work/metrics.json --out work/tracked.json
+    python -m mlops_course.workflows.credit_steps track --data work/validated.csv --metrics work/metrics.json --out work/tracked.json
     python -m mlops_course.workflows.credit_steps gate --metrics work/metrics.json && \
-        python -m mlops_course.workflows.credit_steps register --tracked work/tracked.json --name credit-default
+        python -m mlops_course.workflows.credit_steps register --tracked work/tracked.json --model work/model.pkl --name credit-default
 
 Steps read and write CSV (data), pickle (the model, between steps of one run only) and
-JSON (metrics). ``track`` records every run in MLflow; ``register`` makes the tracked model
-a new registered version with the ``champion`` alias, and the orchestrator calls it only
-when the evaluation passed its gate.
+JSON (metrics). ``track`` records every run in MLflow; ``register`` logs the model into that
+run and makes it a new registered version with the ``champion`` alias; the orchestrator
+calls it only when the evaluation passed its gate.
 """
 
 from __future__ import annotations
@@ -134,18 +134,18 @@ def evaluate(data_csv: str | Path, model_path: str | Path, metrics_json: str | P
 
 def track(
     data_csv: str | Path,
-    model_path: str | Path,
     metrics_json: str | Path,
     *,
     experiment: str = "module2-credit-pipeline",
     params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Record the run in MLflow: parameters, metrics, data fingerprint, gate decision and the model.
+    """Record the run in MLflow: parameters, metrics, the data's fingerprint and the gate decision.
 
-    Every run is tracked, whether its gate passed or not, so a rejected model can be inspected.
+    Every run is tracked, whether its gate passed or not; :func:`register` adds the model
+    to the same run when it passed.
 
     Returns:
-        ``run_id``, ``model_uri``, ``model_id`` (of the logged model) and ``passed`` (the gate).
+        ``run_id`` and ``passed`` (the gate decision).
     """
     import mlflow
 
@@ -154,20 +154,21 @@ def track(
     configure(experiment)
     metrics = json.loads(Path(metrics_json).read_text(encoding="utf-8"))
     passed = bool(metrics.pop("passed"))
-    with open(model_path, "rb") as handle:
-        model = pickle.load(handle)  # noqa: S301 - written by train() in this same run
     with mlflow.start_run() as run:
         mlflow.log_params(dict(params or {}))
         mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
         mlflow.set_tags({"data_fingerprint": dataset_fingerprint(pd.read_csv(data_csv)), "gate_passed": str(passed)})
-        info = mlflow.sklearn.log_model(
-            model, name="model", pip_requirements=["scikit-learn==1.9.1", "pandas<3"], skops_trusted_types=["numpy.dtype"]
-        )
-    return {"run_id": run.info.run_id, "model_uri": info.model_uri, "model_id": info.model_id, "passed": passed}
+    return {"run_id": run.info.run_id, "passed": passed}
 
 
-def register(model_name: str, *, run_id: str, model_uri: str, model_id: str, alias: str = "champion") -> int:
-    """Register a tracked model as a new version of ``model_name`` and point ``alias`` at it.
+def register(model_path: str | Path, model_name: str, *, run_id: str, alias: str = "champion") -> int:
+    """Log the model into the tracked run, register it as a new version of ``model_name``, point ``alias`` at it.
+
+    Args:
+        model_path: the pickled model that :func:`train` wrote.
+        model_name: the registered model's name (created if needed).
+        run_id: the run :func:`track` recorded.
+        alias: the alias the new version gets.
 
     Returns:
         The new version number.
@@ -179,10 +180,16 @@ def register(model_name: str, *, run_id: str, model_uri: str, model_id: str, ali
     if not model_name or not model_name.strip():
         raise ValueError("model_name must be a non-empty string, e.g. 'module2-credit-default'.")
     configure()
+    with open(model_path, "rb") as handle:
+        model = pickle.load(handle)  # noqa: S301 - written by train() in this same run
+    with mlflow.start_run(run_id=run_id):
+        info = mlflow.sklearn.log_model(
+            model, name="model", pip_requirements=["scikit-learn==1.9.1", "pandas<3"], skops_trusted_types=["numpy.dtype"]
+        )
     client = mlflow.MlflowClient()
     if not client.search_registered_models(filter_string=f"name = '{model_name}'"):
         client.create_registered_model(model_name)
-    version = client.create_model_version(model_name, source=model_uri, run_id=run_id, model_id=model_id)
+    version = client.create_model_version(model_name, source=info.model_uri, run_id=run_id, model_id=info.model_id)
     client.set_registered_model_alias(model_name, alias, version.version)
     return int(version.version)
 
@@ -211,12 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--metrics", required=True)
     p.add_argument("--min-auc", type=float, default=0.7)
     p = sub.add_parser("track")
-    for flag in ("--data", "--model", "--metrics", "--out"):
+    for flag in ("--data", "--metrics", "--out"):
         p.add_argument(flag, required=True)
     p = sub.add_parser("gate", help="exit 0 if the evaluation passed its gate, 3 if not")
     p.add_argument("--metrics", required=True)
     p = sub.add_parser("register")
     p.add_argument("--tracked", required=True, help="the JSON file the track step wrote")
+    p.add_argument("--model", required=True)
     p.add_argument("--name", required=True)
     args = parser.parse_args(argv)
     try:
@@ -229,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.step == "evaluate":
             print(json.dumps(evaluate(args.data, args.model, args.metrics, min_auc=args.min_auc)))
         elif args.step == "track":
-            tracked = track(args.data, args.model, args.metrics)
+            tracked = track(args.data, args.metrics)
             Path(args.out).write_text(json.dumps(tracked, indent=2), encoding="utf-8")
             print(f"tracked run {tracked['run_id']}")
         elif args.step == "gate":
@@ -237,9 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             print("gate passed" if passed else "gate failed: the model will not be registered")
             return 0 if passed else 3
         else:
-            tracked = json.loads(Path(args.tracked).read_text(encoding="utf-8"))
-            tracked.pop("passed", None)
-            print(f"registered {args.name} version {register(args.name, **tracked)}")
+            run_id = json.loads(Path(args.tracked).read_text(encoding="utf-8"))["run_id"]
+            print(f"registered {args.name} version {register(args.model, args.name, run_id=run_id)}")
     except (DataValidationError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
