@@ -316,6 +316,10 @@ def test_check_connection_refuses_a_server_without_accounts_unless_told(fake_ser
         check_connection(fake_server, *GOOD_LOGIN)
     status = check_connection(fake_server, *GOOD_LOGIN, require_auth=False)
     assert (status.mode, status.authenticated) == ("server", False)
+    status = check_connection(fake_server, "", "")  # no login set: a practice server is fine
+    assert (status.mode, status.authenticated) == ("server", False)
+    with pytest.raises(ClassroomConnectionError, match="authentication is off"):
+        check_connection(fake_server, "", "", require_auth=True)
 
 
 @pytest.mark.parametrize("fake_server", ["not-mlflow"], indirect=True)

@@ -54,7 +54,7 @@ print("logged", run.info.run_id)
 
 def _exercise_solution() -> tuple[Path, bool]:
     """The exercise solution to run: the first that logs to MLflow, else the warm-up (no runs expected)."""
-    for stem in ("ex1_automated_pipeline", "ex2_model_management", "ex3_ci_cd"):
+    for stem in ("ex2_model_management", "ex3_ci_cd", "ex1_automated_pipeline"):  # quickest first
         path = SOLUTIONS_DIR / f"{stem}.ipynb"
         if path.exists() and "mlflow" in path.read_text(encoding="utf-8"):
             return path, True

@@ -181,7 +181,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from mlops_course.classroom.connection import ClassroomConnectionError, check_connection
 
     try:
-        status = check_connection(require_auth=not args.no_auth, timeout=args.timeout)
+        status = check_connection(require_auth=False if args.no_auth else None, timeout=args.timeout)
     except ClassroomConnectionError as exc:
         print(f"Problem: {exc}", file=sys.stderr)
         return 1

@@ -64,7 +64,7 @@ def check_connection(
     username: str | None = None,
     password: str | None = None,
     *,
-    require_auth: bool = True,
+    require_auth: bool | None = None,
     timeout: float = 5.0,
     http: HttpGetter | None = None,
 ) -> ConnectionStatus:
@@ -73,7 +73,8 @@ def check_connection(
     Args:
         tracking_uri: defaults to ``MLFLOW_TRACKING_URI`` (unset: the course's local store).
         username, password: default to ``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD``.
-        require_auth: a server without accounts is an error (a class server must have them).
+        require_auth: whether a server without accounts is an error; ``None`` (default): it is when
+            a username is set (the learner expects a class server, and a class server has accounts).
         timeout: seconds per request.
         http: something with ``get(url, auth=, timeout=)`` like ``requests``; for tests.
 
@@ -121,12 +122,15 @@ def check_connection(
             f"{uri} answered {health.status_code} to a health check: it is not an MLflow server. "
             "Check MLFLOW_TRACKING_URI (the address your instructor gave you)."
         )
+    if require_auth is None:
+        require_auth = bool(username)
     if answer.status_code == 404:
         if require_auth:
             raise ClassroomConnectionError(
                 f"The server at {uri} has no accounts (MLflow authentication is off), so anyone could change "
-                "your work. Ask your instructor to start it with accounts on (`mlops-course classroom up`); "
-                "for a private practice server, run the check with require_auth=False (doctor: --no-auth)."
+                "your work. Check MLFLOW_TRACKING_URI is the class server's address, or ask your instructor to "
+                "start it with accounts on (`mlops-course classroom up`). If it is your own practice server, "
+                f"unset {SET_CREDENTIALS}."
             )
         return ConnectionStatus(tracking_uri=uri, mode="server", username=username)
     if answer.status_code == 401:

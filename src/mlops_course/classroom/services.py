@@ -290,7 +290,7 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log_file: Path, tim
     raise ServiceError(f"MLflow server at {url} did not answer /health within {timeout:.0f} s (log: {log_file}).")
 
 
-def _stop_process_group(process: subprocess.Popen, timeout: float = 15.0) -> None:
+def _stop_process_group(process: subprocess.Popen, timeout: float = 5.0) -> None:
     if process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
