@@ -48,6 +48,12 @@ def population_stability_index(reference: Sequence[float], current: Sequence[flo
     return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
 
 
+def test_status(status: Any) -> str:
+    """Evidently's test status (an enum such as ``TestStatus.SUCCESS``) as ``PASS``, ``FAIL``, ``WARNING`` or ``ERROR``."""
+    name = str(getattr(status, "value", status)).split(".")[-1].upper()
+    return "PASS" if name == "SUCCESS" else name
+
+
 def evidently_window_report(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -70,7 +76,8 @@ def evidently_window_report(
 
     Returns:
         ``(summary, snapshot)``: the summary has ``rows``, ``labelled``, ``prediction_psi``,
-        ``drift_test``, ``roc_auc``, ``roc_auc_test``, ``log_loss``, ``log_loss_test`` (tests are
+        ``drift_test``, ``roc_auc``, ``roc_auc_test``, ``log_loss``, ``log_loss_test`` and
+        ``calibration_gap`` (observed default rate minus mean prediction; tests are
         ``"PASS"``/``"FAIL"``; quality is ``NaN`` and its tests ``"NO LABELS"`` when fewer
         than 50 labelled rows or one class); the snapshot can be saved with ``save_html``.
     """
@@ -100,6 +107,7 @@ def evidently_window_report(
         "roc_auc_test": "NO LABELS",
         "log_loss": float("nan"),
         "log_loss_test": "NO LABELS",
+        "calibration_gap": float("nan"),
     }
     if has_quality:
         definition = DataDefinition(
@@ -110,9 +118,13 @@ def evidently_window_report(
             Dataset.from_pandas(labelled[[PREDICTION, LABEL]].astype({LABEL: int}), data_definition=definition), None
         )
         values = [float(m["value"]) for m in quality.dict()["metrics"]]
-        statuses = [str(t["status"]) for t in quality.dict()["tests"]]
+        statuses = [test_status(t["status"]) for t in quality.dict()["tests"]]
         summary.update(
-            roc_auc=round(values[0], 3), roc_auc_test=statuses[0], log_loss=round(values[1], 3), log_loss_test=statuses[1]
+            roc_auc=round(values[0], 3),
+            roc_auc_test=statuses[0],
+            log_loss=round(values[1], 3),
+            log_loss_test=statuses[1],
+            calibration_gap=round(float(labelled[LABEL].mean() - labelled[PREDICTION].mean()), 3),
         )
     return summary, snapshot
 
@@ -152,4 +164,4 @@ def plot_monitoring_timeline(
     return ax
 
 
-__all__ = ["evidently_window_report", "plot_monitoring_timeline", "population_stability_index"]
+__all__ = ["evidently_window_report", "plot_monitoring_timeline", "population_stability_index", "test_status"]

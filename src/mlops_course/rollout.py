@@ -105,7 +105,10 @@ def arm_metrics(log: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFr
 
     Returns:
         One row per arm: ``requests``, ``error_rate``, ``p95_latency_ms``, ``mean_probability``,
-        ``labelled`` and ``log_loss`` (over labelled, successful requests), rounded.
+        ``labelled``, ``default_rate`` (observed), ``calibration_gap`` (observed default rate
+        minus mean predicted probability) and ``log_loss``, over labelled, successful requests;
+        rounded. Different arms see different applicants, so compare quality across arms
+        only with enough labelled requests.
     """
     missing = {"arm", "probability", "latency_ms", "ok"} - set(log.columns)
     if missing:
@@ -119,6 +122,8 @@ def arm_metrics(log: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFr
             "p95_latency_ms": round(float(np.percentile(served["latency_ms"], 95)), 1) if len(served) else float("nan"),
             "mean_probability": round(float(served["probability"].mean()), 4) if len(served) else float("nan"),
             "labelled": 0,
+            "default_rate": float("nan"),
+            "calibration_gap": float("nan"),
             "log_loss": float("nan"),
         }
         if labels is not None:
@@ -127,6 +132,8 @@ def arm_metrics(log: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFr
                 p = np.clip(served.loc[known.index, "probability"].to_numpy(dtype=float), 1e-6, 1 - 1e-6)
                 y = known.to_numpy(dtype=float)
                 row["labelled"] = int(len(known))
+                row["default_rate"] = round(float(y.mean()), 4)
+                row["calibration_gap"] = round(float(y.mean() - p.mean()), 4)
                 row["log_loss"] = round(float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))), 4)
         rows[arm] = row
     return pd.DataFrame.from_dict(rows, orient="index")

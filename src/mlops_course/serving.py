@@ -268,7 +268,8 @@ class ModelHttpClient:
 
     def reload(self) -> dict[str, int | None]:
         """``POST /reload``: the server looks its aliases up again; returns ``{alias: version}``."""
-        response = self.session.post(f"{self.url}/reload", timeout=self.timeout)
+        # loading a new version can take several seconds on a busy machine
+        response = self.session.post(f"{self.url}/reload", timeout=max(self.timeout, 120.0))
         response.raise_for_status()
         return response.json()["aliases"]
 
@@ -342,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     quiet_logs()
     _exit_with_parent()
+    import mlflow.sklearn  # noqa: F401  (import the model flavour now, not on the first /reload)
     app = create_app(AliasModelCache(args.model_name, args.aliases))
     uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
     return 0
