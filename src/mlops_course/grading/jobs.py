@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from mlops_course import paths
 from mlops_course.grading.runner import JOB_FILE, KERNEL_NAME, NOTEBOOK_NAME, kill_tree
 from mlops_course.grading.sandbox import NS_WORKDIR, SandboxConfig, probe_namespaces, write_kernelspec
 
@@ -86,14 +88,21 @@ def with_setup_cell(nb: NotebookNode) -> NotebookNode:
     return out
 
 
-def _mpl_cache(root: Path) -> str | None:
-    """Build matplotlib's font cache once per grading run (a fresh HOME would rebuild it each time)."""
-    folder = root / "mplcache"
-    if not folder.exists():
-        folder.mkdir(parents=True)
-        env = {**os.environ, "MPLCONFIGDIR": str(folder)}
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+_MPL_LOCK = threading.Lock()
+
+
+def _mpl_cache() -> str | None:
+    """matplotlib's font cache, built once and copied into each fresh kernel HOME.
+
+    Without it every kernel that imports matplotlib would rebuild the cache (seconds).
+    """
+    folder = paths.COURSE_DATA_DIR / "grading-mplcache"
+    with _MPL_LOCK:
+        if not any(folder.glob("fontlist*.json")):
+            folder.mkdir(parents=True, exist_ok=True)
+            env = {**os.environ, "MPLCONFIGDIR": str(folder)}
+            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     return str(folder)
 
 
@@ -133,7 +142,7 @@ def run_job(nb: NotebookNode, work_root: Path, limits: Limits, hide: list[Path],
             cpu_seconds=int(limits.notebook_timeout) + 30,
             file_bytes=limits.file_bytes,
             max_processes=_process_limit(),
-            mpl_cache=_mpl_cache(work_root),
+            mpl_cache=_mpl_cache(),
         )
         write_kernelspec(job_dir / "jupyter", KERNEL_NAME, sandbox)
         job = {
@@ -195,6 +204,8 @@ def _execute(job_dir: Path, limits: Limits, outcome: JobOutcome) -> None:
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
                     _parse_event(line, outcome)
+                if outcome.events and outcome.events[-1].get("event") == "done":
+                    break
                 if len(buffer) > _MAX_EVENT_BYTES:
                     buffer = b""
     finally:

@@ -34,6 +34,8 @@ import types
 from typing import Any
 
 MARK = "@@MLOPS-GRADER@@ "
+#: printed once when the kernel's stdout/stderr pass the output limit (the runner then stops it)
+OUTPUT_MARK = "@@MLOPS-GRADER-OUTPUT-LIMIT@@"
 _MISSING = object()
 BASE_PROTECTED = (
     "math", "cmath", "operator", "numbers", "statistics", "functools", "fractions",
@@ -41,6 +43,8 @@ BASE_PROTECTED = (
     "IPython.core.interactiveshell", "ipykernel.ipkernel", "ipykernel.kernelbase",
     "ipykernel.zmqshell", "ipykernel.iostream", "jupyter_client.session",
 )
+#: imported before the snapshot: test helpers that numpy and pandas load lazily
+BASE_IMPORTS = ("math", "operator", "numpy", "numpy.testing", "pandas", "pandas.testing", "pandas.api.types")
 _MACHINERY_MODULES = ("IPython", "ipykernel", "jupyter_client")
 _SHELL_ATTRS = (
     "showtraceback", "_showtraceback", "showsyntaxerror", "showindentationerror", "CustomTB",
@@ -151,6 +155,9 @@ class _State:
             for cls in type(obj).__mro__ if obj is not None else ():
                 if cls.__module__.startswith(_MACHINERY_MODULES) and _mutable_class(cls):
                     self._collect(cls, cls.__module__)
+        for obj, names in ((shell, _SHELL_ATTRS), (self.kernel, _KERNEL_MACHINERY)):
+            for name in names:
+                getattr(obj, name, None)  # create lazy traitlets defaults before the snapshot
         self.shell_own = {n: _own(shell, n) for n in _SHELL_ATTRS + _SHELL_MACHINERY}
         self.kernel_own = {n: _own(self.kernel, n) for n in _KERNEL_MACHINERY} if self.kernel else {}
         self.session_own = {n: _own(self.session, n) for n in _SESSION_MACHINERY} if self.session else {}
@@ -309,23 +316,64 @@ def _wrap_as_function(code: str, filename: str) -> types.CodeType:
     return compile(module, filename, "exec", dont_inherit=True)
 
 
-def install(token: str, protected: tuple[str, ...] = ()) -> None:
+def _cap_output(limit: int) -> None:
+    """Keep at most ``limit`` characters of stdout/stderr text; drop the rest.
+
+    ipykernel buffers printed text in ``StringIO`` objects until its I/O thread flushes
+    them; a loop printing gigabytes would fill the kernel's memory and then send one
+    enormous message. The buffers are replaced by capped ones (at the buffer level,
+    because IPython re-wraps ``sys.stdout.write`` on every cell). Past the limit the
+    marker line is written once and the runner stops the kernel when it sees it.
+    """
+    from collections import defaultdict
+    from io import StringIO
+
+    import ipykernel.iostream as iostream
+
+    written = [0]
+
+    class CappedBuffer(StringIO):
+        def write(self, text: str) -> int:
+            size = len(text)
+            if written[0] > limit:
+                return size
+            written[0] += size
+            if written[0] > limit:
+                super().write(f"\n{OUTPUT_MARK}\n")
+                return size
+            return super().write(text)
+
+    iostream.StringIO = CappedBuffer  # type: ignore[misc]  # used when buffers rotate
+    for stream in {sys.stdout, sys.stderr}:
+        buffers = getattr(stream, "_buffers", None)
+        lock = getattr(stream, "_buffer_lock", None)
+        if isinstance(buffers, defaultdict) and lock is not None:
+            with lock:
+                capped: defaultdict[Any, StringIO] = defaultdict(CappedBuffer)
+                for key, buffer in buffers.items():
+                    capped[key].write(buffer.getvalue())
+                stream._buffers = capped
+
+
+def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 * 1024**2) -> None:
     """Snapshot the pristine kernel and register ``run_test`` as module ``_mlops_grader_<token>``.
 
     Args:
         token: per-run random name; the test cells reach the state under it.
         protected: extra module names (and their submodules) to protect, e.g. what the
             tests import.
+        output_limit: characters of stdout/stderr kept (see :func:`_cap_output`).
     """
     import linecache
     import traceback
 
     shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 (IPython builtin)
-    for name in protected:
+    for name in BASE_IMPORTS + tuple(protected):
         try:
             __import__(name)
         except Exception:  # noqa: BLE001 - a test import that fails will fail its test
             pass
+    _cap_output(output_limit)
     state = _State(shell, BASE_PROTECTED + tuple(protected))
     sys.addaudithook(state.audit)
     pristine_exec, pristine_dict, pristine_len = exec, dict, len
@@ -390,11 +438,11 @@ def locator(token: str) -> str:
     )
 
 
-def setup_source(token: str, protected: list[str]) -> str:
+def setup_source(token: str, protected: list[str], output_limit: int) -> str:
     """Source of the setup cell the grader injects before any learner code."""
     return (
         "import mlops_course.grading.kernel_guard as _mlops_grading_guard\n"
-        f"_mlops_grading_guard.install({token!r}, {tuple(protected)!r})\n"
+        f"_mlops_grading_guard.install({token!r}, {tuple(protected)!r}, {int(output_limit)})\n"
         "del _mlops_grading_guard\n"
     )
 

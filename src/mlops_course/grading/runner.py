@@ -27,6 +27,7 @@ import os
 import secrets
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -90,11 +91,12 @@ class GradingPlugin:
     """pytest plugin: see the module docstring."""
 
     def __init__(self, job: dict[str, Any], channel: Channel) -> None:
-        from mlops_course.grading.kernel_guard import MARK
+        from mlops_course.grading.kernel_guard import MARK, OUTPUT_MARK
 
         self.job = job
         self.channel = channel
         self.mark = MARK
+        self.output_mark = OUTPUT_MARK
         self.run_token = secrets.token_hex(12)
         self.cell_timeout = float(job["cell_timeout"])
         self.output_limit = int(job["output_limit"])
@@ -102,6 +104,7 @@ class GradingPlugin:
         self.abort: str | None = None  # "timeout" | "died" | "output"
         self.abort_cell: str | None = None
         self.current: CellRecord | None = None
+        self.iopub: deque[Any] = deque()
         self.items: dict[str, dict[str, Any]] = {}
         self.reports: dict[str, list[Any]] = {}
 
@@ -134,7 +137,7 @@ class GradingPlugin:
         protected = kernel_guard.imported_modules(tests)
         for item in items:
             if self.items.get(item.nodeid, {}).get("kind") == "setup":
-                item.cell.source = kernel_guard.setup_source(self.run_token, protected)
+                item.cell.source = kernel_guard.setup_source(self.run_token, protected, self.output_limit)
         if self.job.get("delete_notebook"):
             Path(self.job["notebook"]).unlink(missing_ok=True)  # the kernel must not find the hidden tests
 
@@ -166,6 +169,12 @@ class GradingPlugin:
             kill_tree(process.pid)
 
     def get_message(self, original: Any, kernel: Any, stream: str, timeout: float | None) -> Any:
+        """nbval's ``get_message`` with deadlines, liveness and output accounting.
+
+        nbval reads iopub only after the shell reply; meanwhile iopub is drained here into
+        ``self.iopub`` (output counted, text dropped past the limit) so that a cell
+        printing gigabytes is stopped while it runs, and the runner's memory stays bounded.
+        """
         record = self.current
         if record is None:  # kernel start-up, between cells: nothing to decide
             if self.abort is not None:
@@ -173,13 +182,19 @@ class GradingPlugin:
             return original(kernel, stream, timeout=timeout)
         waited = 0.0
         while True:
+            if stream == "iopub" and self.iopub:
+                return self.iopub.popleft()
             if self.abort is not None:
                 raise Empty
             remaining = record.deadline - time.monotonic()
             if remaining <= 0:
                 self._kill_kernel(kernel, "timeout")
                 raise Empty
-            step = min(0.25, remaining, timeout if timeout is not None else 0.25)
+            step = min(0.1, remaining, timeout if timeout is not None else 0.1)
+            if stream == "shell":
+                self._drain_iopub(original, kernel, record)
+                if self.abort is not None:
+                    raise Empty
             try:
                 msg = original(kernel, stream, timeout=step)
             except Empty:
@@ -194,12 +209,25 @@ class GradingPlugin:
             self._observe(msg, record, kernel)
             return msg
 
+    def _drain_iopub(self, original: Any, kernel: Any, record: CellRecord) -> None:
+        for _ in range(1000):
+            try:
+                msg = original(kernel, "iopub", timeout=0)
+            except Empty:
+                return
+            self._observe(msg, record, kernel)
+            if self.abort is not None:
+                return
+            self.iopub.append(msg)
+
     def _observe(self, msg: dict[str, Any], record: CellRecord, kernel: Any) -> None:
         content = msg.get("content", {})
         kind = msg.get("msg_type")
         size = 0
         if kind == "stream":
             size = len(content.get("text", ""))
+            if self.output_mark in content.get("text", ""):
+                size = self.output_limit + 1
         elif kind in ("display_data", "execute_result", "update_display_data"):
             size = sum(len(str(v)) for v in content.get("data", {}).values())
         elif kind == "error":
@@ -208,6 +236,8 @@ class GradingPlugin:
         if self.output_bytes > self.output_limit:
             if kind == "stream":
                 content["text"] = ""
+            elif kind in ("display_data", "execute_result", "update_display_data"):
+                content["data"] = {}
             self._kill_kernel(kernel, "output")
             return
         if msg.get("parent_header", {}).get("msg_id") != record.msg_id:
@@ -290,8 +320,6 @@ class GradingPlugin:
             event.update(outcome="failed", message=f"the kernel reported status {record.reply_status!r}")
         elif report is None:
             event.update(outcome="failed", message="the test did not run to its end")
-            if os.environ.get("MLOPS_GRADING_DEBUG"):
-                event["debug"] = record.stdout_tail[-500:]
         elif event["critical"]:
             event.update(outcome="failed", message="the test's environment was tampered with while it ran")
         else:
@@ -333,13 +361,17 @@ def main(argv: list[str]) -> int:
     fd = int(argv[argv.index("--fd") + 1]) if "--fd" in argv else None
     if fd is not None:
         os.set_inheritable(fd, False)
+    code = 3
     try:
-        return run(Path(argv[0]), fd)
+        code = run(Path(argv[0]), fd)
     finally:
         import psutil
 
         for child in psutil.Process().children(recursive=True):
             kill_tree(child.pid)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # skip zmq's 1 s socket linger at interpreter exit
 
 
 if __name__ == "__main__":
