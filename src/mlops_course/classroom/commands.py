@@ -93,7 +93,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             state_path = data_dir / STATE_FILE
             state_path.write_text(json.dumps({"pid": os.getpid(), "tracking_uri": services.tracking_uri, "host": args.host}))
             where = "the local S3 emulator (in memory: artifacts are lost when stopped)" if artifacts is None else f"s3://{args.bucket}"
-            print(f"Class MLflow server: {services.tracking_uri} (listening on {args.host}:{args.port or 'auto'})")
+            print(f"Class MLflow server: {services.tracking_uri} (listening on {args.host})")
             print(f"  runs and models: PostgreSQL in {data_dir}; artifacts: {where} (default bucket name {DEFAULT_BUCKET})")
             print("  instructor login: admin / $MLFLOW_AUTH_ADMIN_PASSWORD")
             print("  add learners:     mlops-course classroom add-learners class.csv")
