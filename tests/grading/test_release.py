@@ -1,0 +1,106 @@
+"""Release: stubs, hidden tests, outputs, read-only cells, determinism; exercises/ is up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mlops_course.grading.format import FormatError, parse_spec
+from mlops_course.grading.release import (
+    HIDDEN_NOTE,
+    release_folder,
+    release_notebook,
+    released_bytes,
+    strip_hidden,
+    stub_source,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_code_stub_keeps_indentation_and_surrounding_lines() -> None:
+    source = "def f(x):\n    '''doc'''\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n# after"
+    assert stub_source(source, "code") == (
+        "def f(x):\n    '''doc'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\n# after"
+    )
+
+
+def test_markdown_and_unmarked_solution_cells_are_replaced_whole() -> None:
+    assert stub_source("My answer is 42.", "markdown") == "YOUR ANSWER HERE"
+    assert stub_source("x = 42", "code") == "# YOUR CODE HERE\nraise NotImplementedError()"
+    assert "42" not in stub_source("Intro\n### BEGIN SOLUTION\n42\n### END SOLUTION", "markdown")
+
+
+def test_hidden_tests_are_removed() -> None:
+    source = "assert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(5) == 6\n### END HIDDEN TESTS"
+    released = strip_hidden(source)
+    assert "f(5)" not in released and "assert f(1) == 2" in released and HIDDEN_NOTE in released
+
+
+def _instructor() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    sol = nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", execution_count=3,
+                                    outputs=[nbformat.v4.new_output("stream", text="1\n")])
+    sol.metadata = {"nbgrader": {"schema_version": 3, "grade_id": "s", "solution": True}, "execution": {"t": 1}}
+    test = nbformat.v4.new_code_cell("assert x == 1\n### BEGIN HIDDEN TESTS\nassert x > 0\n### END HIDDEN TESTS")
+    test.metadata = {"nbgrader": {"schema_version": 3, "grade_id": "t", "grade": True, "locked": True, "points": 2}}
+    nb.cells = [sol, test]
+    return nb
+
+
+def test_release_clears_outputs_and_locks_cells() -> None:
+    released = release_notebook(_instructor())
+    sol, test = released.cells
+    assert sol.outputs == [] and sol.execution_count is None and "execution" not in sol.metadata
+    assert "x = 1" not in sol.source and "editable" not in sol.metadata
+    assert test.metadata["editable"] is False and test.metadata["deletable"] is False
+    assert "x > 0" not in test.source
+
+
+def test_release_is_deterministic_and_reports_stale_files(tmp_path: Path) -> None:
+    source, out = tmp_path / "solutions", tmp_path / "exercises"
+    source.mkdir()
+    nbformat.write(_instructor(), source / "ex9.ipynb")
+    (out).mkdir()
+    (out / "old.ipynb").write_text("{}")
+    written, stale = release_folder(source, out)
+    first = written[0].read_bytes()
+    release_folder(source, out)
+    assert written[0].read_bytes() == first == released_bytes(source / "ex9.ipynb")
+    assert first.endswith(b"}\n")
+    assert stale == [out / "old.ipynb"]
+
+
+def test_format_errors_name_the_cell() -> None:
+    nb = _instructor()
+    nb.cells[1].metadata["nbgrader"]["grade_id"] = "s"
+    with pytest.raises(FormatError, match="used twice"):
+        parse_spec(nb, "ex9")
+    nb = _instructor()
+    del nb.cells[1].metadata["nbgrader"]["points"]
+    nb.cells[1].metadata["nbgrader"]["points"] = -1
+    with pytest.raises(FormatError, match="points"):
+        parse_spec(nb, "ex9")
+    nb = _instructor()
+    nb.cells[1].metadata["nbgrader"]["schema_version"] = 2
+    with pytest.raises(FormatError, match="schema_version"):
+        parse_spec(nb, "ex9")
+    nb = _instructor()
+    nb.cells[1].source = "# NBVAL_SKIP\nassert x == 1"
+    with pytest.raises(FormatError, match="nbval"):
+        parse_spec(nb, "ex9")
+
+
+@pytest.mark.parametrize("solution", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_exercise_is_exactly_the_release_of_its_solution(solution: Path) -> None:
+    exercise = ROOT / "exercises" / solution.name
+    assert exercise.exists(), f"{exercise} is missing: run `mlops-course release`"
+    assert exercise.read_bytes() == released_bytes(solution), f"{exercise} is stale: run `mlops-course release`"
+
+
+def test_exercises_folder_has_no_extra_notebooks() -> None:
+    solutions = {p.name for p in (ROOT / "solutions").glob("*.ipynb")}
+    exercises = {p.name for p in (ROOT / "exercises").glob("*.ipynb")}
+    assert exercises == solutions
