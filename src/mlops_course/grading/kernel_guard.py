@@ -69,6 +69,10 @@ _HEAPTYPE, _IMMUTABLE = 1 << 9, 1 << 8
 _VOLATILE_BUILTINS = frozenset({"input", "getpass", "raw_input", "_", "__", "___", "display", "get_ipython", "exit", "quit"})
 
 
+#: Class attributes Python itself adds as caches; their appearance is not tampering.
+_CACHE_ATTRIBUTES = frozenset({"__slotnames__"})
+
+
 class TestFailure(AssertionError):
     """A failed test, with a message that names the failing test line."""
 
@@ -261,7 +265,9 @@ class _State:
                 if current.get(key, _MISSING) is not value:
                     setattr(cls, key, value)
                     changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
-            for key in [k for k in current if k not in snap]:
+            # copyreg caches __slotnames__ on a class the first time one of its objects is
+            # pickled (MLflow's log_model does): a cache, not tampering.
+            for key in [k for k in current if k not in snap and k not in _CACHE_ATTRIBUTES]:
                 dunder = key.startswith("__") and key.endswith("__")
                 if dunder or any(key in vars(base) for base in cls.__mro__[1:]):
                     delattr(cls, key)
