@@ -48,7 +48,7 @@ def population_stability_index(reference: Sequence[float], current: Sequence[flo
     return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
 
 
-def test_status(status: Any) -> str:
+def evidently_status(status: Any) -> str:
     """Evidently's test status (an enum such as ``TestStatus.SUCCESS``) as ``PASS``, ``FAIL``, ``WARNING`` or ``ERROR``."""
     name = str(getattr(status, "value", status)).split(".")[-1].upper()
     return "PASS" if name == "SUCCESS" else name
@@ -118,7 +118,7 @@ def evidently_window_report(
             Dataset.from_pandas(labelled[[PREDICTION, LABEL]].astype({LABEL: int}), data_definition=definition), None
         )
         values = [float(m["value"]) for m in quality.dict()["metrics"]]
-        statuses = [test_status(t["status"]) for t in quality.dict()["tests"]]
+        statuses = [evidently_status(t["status"]) for t in quality.dict()["tests"]]
         summary.update(
             roc_auc=round(values[0], 3),
             roc_auc_test=statuses[0],
@@ -164,4 +164,4 @@ def plot_monitoring_timeline(
     return ax
 
 
-__all__ = ["evidently_window_report", "plot_monitoring_timeline", "population_stability_index", "test_status"]
+__all__ = ["evidently_window_report", "plot_monitoring_timeline", "population_stability_index", "evidently_status"]
