@@ -17,6 +17,7 @@ from mlops_course import __version__
 COMMAND_MODULES: tuple[str, ...] = (
     "mlops_course.grading.commands",
     "mlops_course.submission",
+    "mlops_course.classroom.commands",
 )
 
 

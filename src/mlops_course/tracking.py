@@ -68,8 +68,37 @@ def quiet_logs() -> None:
     warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
 
 
+def _is_server(uri: str) -> bool:
+    return uri.startswith(("http://", "https://"))
+
+
+def learner_scoped_name(name: str, uri: str | None = None) -> str:
+    """The name of an experiment or registered model as this learner should use it.
+
+    On a class server names are shared by everyone, and a learner may not write into a
+    classmate's experiment or model; so there, with ``MLFLOW_TRACKING_USERNAME`` set, the
+    name gets the learner's username in front (``alice-module1-credit-model``). On the
+    learner's own store the name is unchanged.
+
+    Args:
+        name: the course's name for it, e.g. ``"module3-credit-model"``.
+        uri: the tracking URI; defaults to :func:`tracking_uri`.
+
+    Returns:
+        The name to use.
+    """
+    user = os.environ.get("MLFLOW_TRACKING_USERNAME", "").strip()
+    if user and _is_server(uri or tracking_uri()) and not name.startswith(f"{user}-"):
+        return f"{user}-{name}"
+    return name
+
+
 def configure(experiment: str | None = None) -> str:
     """Point MLflow at the course's store and (optionally) select an experiment.
+
+    On a class server (an http(s) ``MLFLOW_TRACKING_URI``) the connection and login are
+    checked first, so a wrong address or password gives one clear message, and the
+    experiment name is scoped to the learner (:func:`learner_scoped_name`).
 
     Args:
         experiment: the experiment name to use; created if it does not exist, with its
@@ -77,6 +106,10 @@ def configure(experiment: str | None = None) -> str:
 
     Returns:
         The tracking URI in use.
+
+    Raises:
+        mlops_course.classroom.ClassroomConnectionError: the class server cannot be used
+            as configured; the message says what to set.
     """
     import mlflow
 
@@ -85,9 +118,14 @@ def configure(experiment: str | None = None) -> str:
     db = _sqlite_path(uri)
     if db is not None:
         db.parent.mkdir(parents=True, exist_ok=True)
+    if _is_server(uri):
+        from mlops_course.classroom.connection import check_connection
+
+        check_connection(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     if experiment:
+        experiment = learner_scoped_name(experiment, uri)
         ensure_experiment(experiment)
         mlflow.set_experiment(experiment)
     return uri

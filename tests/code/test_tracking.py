@@ -52,3 +52,22 @@ def test_empty_experiment_name_is_rejected(tmp_path: Path, monkeypatch: pytest.M
     tracking.configure()
     with pytest.raises(ValueError, match="experiment name"):
         tracking.ensure_experiment("  ")
+
+
+def test_names_are_scoped_per_learner_only_on_a_class_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "alice")
+    assert tracking.learner_scoped_name("module1-credit-model", "http://class:5000") == "alice-module1-credit-model"
+    assert tracking.learner_scoped_name("alice-module1-credit-model", "http://class:5000") == "alice-module1-credit-model"
+    assert tracking.learner_scoped_name("module1-credit-model", "sqlite:///x.db") == "module1-credit-model"
+    monkeypatch.delenv("MLFLOW_TRACKING_USERNAME")
+    assert tracking.learner_scoped_name("module1-credit-model", "http://class:5000") == "module1-credit-model"
+
+
+def test_configure_refuses_an_unreachable_class_server_with_one_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlops_course.classroom.connection import ClassroomConnectionError
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")  # discard port: nothing listens
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "alice")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "a-long-password")
+    with pytest.raises(ClassroomConnectionError, match="MLFLOW_TRACKING_URI"):
+        tracking.configure("module1-credit-model")

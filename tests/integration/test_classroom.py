@@ -184,13 +184,6 @@ def test_learner_connection_check_against_the_real_server(classroom) -> None:  #
         check_connection(services.tracking_uri, "", "")
 
 
-@pytest.mark.xfail(
-    condition=not hasattr(__import__("mlops_course.tracking").tracking, "learner_scoped_name"),
-    reason="tracking.configure() does not yet scope experiment names per learner: the second learner "
-    "finds the first one's experiment and may not write to it (see docs/classroom.md, known limits)",
-    raises=Exception,
-    strict=True,
-)
 def test_two_learners_run_the_same_notebook(classroom, tmp_path) -> None:  # noqa: ANN001
     services, learners = classroom
     for name in ("alice", "bob"):
