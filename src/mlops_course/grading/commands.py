@@ -48,9 +48,19 @@ def _grade(args: argparse.Namespace) -> int:
         output_bytes=int(args.max_output_mb * 1024**2),
         sandbox="none" if args.no_sandbox else "auto",
     )
+    shard = None
+    if args.shard:
+        from mlops_course.classroom.sharding import parse_shard
+
+        try:
+            shard = parse_shard(args.shard)
+        except ValueError as exc:
+            print(f"grade stopped: {exc}", file=sys.stderr)
+            return 2
     options = GradeOptions(
         source=Path(args.source), out=Path(args.out), workers=args.workers, exercises=tuple(args.exercise or ()),
         limits=limits, max_bytes=int(args.max_notebook_mb * 1024**2), progress=not args.quiet, regrade=args.regrade,
+        shard=shard,
     )
     try:
         results = grade(Path(args.submissions), options)
@@ -94,6 +104,8 @@ def register(subparsers: Any) -> None:
     grade.add_argument("--no-sandbox", action="store_true", help="do not use Linux namespaces (weaker isolation)")
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even unchanged submissions")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.add_argument("--shard", metavar="i/N", help="grade only shard i of N (0-based, by SHA-256 of the student id); "
+                       "merge the shards' gradebooks with `mlops-course merge-gradebooks`")
     grade.set_defaults(func=_grade)
 
     check = subparsers.add_parser("check", help="self-check an exercise notebook against its visible tests")

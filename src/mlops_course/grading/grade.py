@@ -70,6 +70,8 @@ class GradeOptions:
     max_bytes: int = MAX_SUBMISSION_BYTES
     progress: bool = True
     regrade: bool = False
+    #: ``(i, N)``: grade only the students of shard i of N (see mlops_course.classroom.sharding)
+    shard: tuple[int, int] | None = None
 
 
 def sha256(data: bytes) -> str:
@@ -91,12 +93,16 @@ def load_exercises(source: Path) -> dict[str, Exercise]:
     return exercises
 
 
-def plan(submissions: Path, exercises: dict[str, Exercise], only: tuple[str, ...]) -> list[Task]:
+def plan(
+    submissions: Path, exercises: dict[str, Exercise], only: tuple[str, ...], shard: tuple[int, int] | None = None
+) -> list[Task]:
     """The (student, exercise) pairs to grade: every student folder x every expected exercise.
 
     Expected exercises are ``only`` if given, else every exercise with a notebook in at
     least one student folder. A student folder without that notebook still gets a task
-    (graded ``invalid``), so no student disappears from the gradebook.
+    (graded ``invalid``), so no student disappears from the gradebook. With ``shard=(i, N)``
+    only the students of shard i are kept (the expected exercises still come from the whole
+    class, so every shard writes the same rows it would in a single run); a shard may be empty.
 
     Raises:
         FormatError: an unknown exercise was asked for, or nothing to grade was found.
@@ -113,6 +119,11 @@ def plan(submissions: Path, exercises: dict[str, Exercise], only: tuple[str, ...
             f"nothing to grade in {submissions}: expected one folder per student holding "
             f"<exercise>.ipynb files named like the instructor notebooks ({', '.join(exercises)})."
         )
+    if shard is not None:
+        from mlops_course.classroom.sharding import select_shard
+
+        keep = set(select_shard([d.name for d in students], *shard))
+        students = [d for d in students if d.name in keep]
     return [Task(d.name, exercises[s], d / f"{s}.ipynb") for d in students for s in expected]
 
 
@@ -255,7 +266,7 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
     from mlops_course.grading.summary import write_summary
 
     exercises = load_exercises(options.source)
-    tasks = plan(submissions, exercises, options.exercises)
+    tasks = plan(submissions, exercises, options.exercises, options.shard)
     todo = [t for t in tasks if not _up_to_date(t, options)]
     options.out.mkdir(parents=True, exist_ok=True)
     work_root = Path(tempfile.mkdtemp(prefix="mlops-grading-"))
