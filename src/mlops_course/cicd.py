@@ -458,7 +458,6 @@ def draw_pipeline_runs(runs: Mapping[str, PipelineRun], title: str = "CI/CD pipe
     fig, ax = plt.subplots(figsize=(1.9 * width + 2.2, 0.9 * len(runs) + 0.9), dpi=80)
     for row, (label, run) in enumerate(runs.items()):
         y = len(runs) - 1 - row
-        ax.text(-0.2, y, label, ha="right", va="center", fontsize=10)
         for col, job in enumerate(run.jobs):
             ax.add_patch(FancyBboxPatch((col + 0.05, y - 0.3), 0.8, 0.6, boxstyle="round,pad=0.02",
                                         color=_STATUS_COLOURS.get(job.status, "#90a4ae")))
@@ -470,7 +469,8 @@ def draw_pipeline_runs(runs: Mapping[str, PipelineRun], title: str = "CI/CD pipe
     ax.set_xlabel("stage, in the order the CI server runs them")
     ax.set_ylabel("run")
     ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set_yticks(range(len(runs) - 1, -1, -1), list(runs))
+    ax.tick_params(axis="y", length=0)
     ax.set_title(title)
     fig.tight_layout()
     return fig
