@@ -16,15 +16,16 @@ group open to the world on an admin port; an IAM policy with wildcard actions.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
+
+from mlops_course.environment import environment_variables
 
 DEFAULT_REGION = "us-east-1"
 #: Fake credentials: the emulator accepts anything, real AWS rejects these.
@@ -142,21 +143,6 @@ class AWSEmulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def environment_variables(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables inside the block and restore the previous values after it."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update({key: str(value) for key, value in values.items()})
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def create_artifact_bucket(s3: Any, name: str, region: str = DEFAULT_REGION) -> str:

@@ -8,11 +8,12 @@ its own folder, against a throwaway MLflow store, exactly as the test suite runs
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from mlops_course.environment import environment_variables
 
 KERNEL_NAME = "mlops-course"
 
@@ -32,11 +33,12 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
 
     notebook = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="mlops-course-execute-") as store:
-        saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "PYTHONHASHSEED", "MPLBACKEND")}
-        os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{Path(store) / 'mlflow.db'}"
-        os.environ["PYTHONHASHSEED"] = "0"
-        os.environ.pop("MPLBACKEND", None)
-        try:
+        throwaway = {
+            "MLFLOW_TRACKING_URI": f"sqlite:///{Path(store) / 'mlflow.db'}",
+            "PYTHONHASHSEED": "0",
+            "MPLBACKEND": None,
+        }
+        with environment_variables(throwaway):
             client = NotebookClient(
                 notebook,
                 timeout=timeout,
@@ -47,12 +49,6 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
             started = time.perf_counter()
             client.execute()
             elapsed = time.perf_counter() - started
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
     for cell in notebook.cells:
         cell.get("metadata", {}).pop("execution", None)
     nbformat.write(notebook, path)
