@@ -6,8 +6,10 @@ The kernelspec used for grading starts the kernel through this module::
         python -m mlops_course.grading.sandbox CONFIG.json -- python -m ipykernel_launcher -f CONN
 
 Inside the new namespaces (before the kernel starts) it reads the kernel's connection
-file, then mounts a fresh size-limited tmpfs on ``/tmp`` and ``/dev/shm``, hides the
-solutions, submissions, grades and the project's git history under empty tmpfs, remounts
+file, then mounts a fresh size-limited tmpfs on ``/tmp`` and ``/dev/shm``, masks the
+folders where other files and other checkouts usually live (``/work``, ``/home``,
+``/root``, ...) with empty tmpfs, binds back only the Python environment and this course
+checkout, hides the solutions, submissions, grades and the project's git history, remounts
 every other file system read-only, sets rlimits (address space, CPU time, file size,
 core dumps, processes), scrubs the environment (nothing says "grading"; MLflow points at
 a throwaway SQLite file in the work folder), and ``exec``\\ s the kernel in ``/tmp/work``.
@@ -33,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 UNSHARE_ARGS = ("--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child")
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT, _MS_BIND = 1, 2, 4, 8, 32, 4096
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT, _MS_BIND, _MS_REC = 1, 2, 4, 8, 32, 4096, 16384
 _FLAG_NAMES = {"nosuid": _MS_NOSUID, "nodev": _MS_NODEV, "noexec": _MS_NOEXEC, "ro": _MS_RDONLY}
 _KEEP_WRITABLE = ("/proc", "/sys", "/dev", "/tmp")
 NS_WORKDIR = "/tmp/work"
@@ -139,16 +141,48 @@ def _mount_points() -> list[tuple[str, int]]:
     return points
 
 
+#: Where other people's files (and other checkouts of the course, with their solutions)
+#: usually live: the kernel sees these as empty, except what it needs, bound back in.
+MASKED_ROOTS = ("/tmp", "/work", "/home", "/root", "/srv", "/mnt", "/media", "/var/tmp")
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def paths_to_keep() -> list[str]:
+    """What the kernel needs that may live under a masked root: the Python environment, its
+    base interpreter and the course checkout (e.g. a venv in /home, pyenv in /root, a CI
+    clone in /tmp). They are bound back in, read-only like every other file system."""
+    from mlops_course.paths import PROJECT_ROOT
+
+    candidates = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, str(PROJECT_ROOT))}
+    masked = sorted(p for p in candidates if any(_under(p, root) and p != root for root in MASKED_ROOTS))
+    return [p for p in masked if not any(other != p and _under(p, other) for other in masked)]
+
+
 def isolate_filesystem(config: SandboxConfig) -> None:
-    """Private /tmp and /dev/shm, hidden folders, everything else read-only."""
-    _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={config.tmp_bytes},mode=1777")
+    """Private /tmp and /dev/shm, masked home and work folders, hidden folders, everything
+    else read-only."""
+    keep = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in paths_to_keep() if os.path.isdir(path)}
+    for root in MASKED_ROOTS:
+        if root == "/tmp":
+            _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={config.tmp_bytes},mode=1777")
+        elif os.path.isdir(root) and not os.path.islink(root):
+            _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=0755")
+    for path, fd in keep.items():  # bind the kept folders back through their open descriptors
+        os.makedirs(path, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC, None)
+        os.close(fd)
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64m,mode=1777")
     for folder in config.hide:
-        if os.path.isdir(folder) and not folder.startswith("/tmp"):
+        masked = any(_under(folder, root) for root in MASKED_ROOTS)
+        if (not masked or any(_under(folder, path) for path in keep)) and os.path.isdir(folder):
             _mount("tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=4k,mode=0")
     for point, flags in _mount_points():
-        if any(point == keep or point.startswith(keep + "/") for keep in _KEEP_WRITABLE):
+        kept = any(_under(point, path) for path in keep)
+        if not kept and any(_under(point, keep_rw) for keep_rw in _KEEP_WRITABLE):
             continue
         try:
             _mount("none", point, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags, None)
