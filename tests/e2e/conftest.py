@@ -103,6 +103,10 @@ def course_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]
     settings = state / "settings" / "@jupyterlab" / "docmanager-extension"
     settings.mkdir(parents=True)
     (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
+    # Every cell in the DOM (no virtual scrolling), so the test can reach and read them all.
+    notebook_settings = state / "settings" / "@jupyterlab" / "notebook-extension"
+    notebook_settings.mkdir(parents=True)
+    (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     extra = f"--LabApp.user_settings_dir={state / 'settings'} --LabApp.workspaces_dir={state / 'workspaces'}"
     with running_lab(state, extra_args=extra) as lab:
         yield lab

@@ -83,7 +83,13 @@ def _run_all_and_wait(page: object) -> None:
 
 
 def _error_texts(page: object) -> list[str]:
-    return [element.inner_text()[:600] for element in page.query_selector_all(BAD_OUTPUTS)]
+    return [(element.text_content() or "")[:600] for element in page.query_selector_all(BAD_OUTPUTS)]
+
+
+def _shut_down_kernels(lab: object) -> None:
+    """Close every notebook session, so one module's kernel (and its servers) is gone before the next."""
+    for session in lab.api("/api/sessions").json():
+        lab.api(f"/api/sessions/{session['id']}", method="DELETE")
 
 
 def test_start_page_lists_modules_and_exercises(page: object, course_lab: object) -> None:
@@ -109,6 +115,7 @@ def test_module_runs_top_to_bottom_in_jupyterlab(page: object, course_lab: objec
     _run_all_and_wait(page)
     page.screenshot(path=str(SCREENSHOTS / f"02_{module.stem}.png"), full_page=False)
     errors = _error_texts(page)
+    _shut_down_kernels(course_lab)
     assert not errors, f"{module.name} shows error or stderr output in JupyterLab:\n" + "\n---\n".join(errors)
     assert module.read_bytes() == before, f"{module.name} was modified on disk by the run"
 
@@ -143,7 +150,7 @@ def test_warm_up_exercise_solved_in_the_browser_then_checked(page: object, cours
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
     panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
     for index, grade_id in solution_indices:
-        editor = page.locator(f"{panel} .jp-Notebook > .jp-Cell").nth(index).locator(".cm-content")
+        editor = page.locator(f"{panel} .jp-Notebook .jp-Cell").nth(index).locator(".cm-content")
         editor.scroll_into_view_if_needed()
         editor.click()
         page.keyboard.press("Control+A")

@@ -30,7 +30,7 @@ def test_make_course_serves_the_course_with_its_kernel(lab) -> None:  # noqa: AN
     assert session.status_code == 201, session.text
     kernel_id = session.json()["kernel"]["id"]
     state = "starting"
-    for _ in range(120):
+    for _ in range(360):  # a loaded CI machine can take minutes to start a kernel
         state = lab.api(f"/api/kernels/{kernel_id}").json()["execution_state"]
         if state == "idle":
             break
