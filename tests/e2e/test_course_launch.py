@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
+import json
+import uuid
 
 import pytest
 
 pytestmark = pytest.mark.integration
+
+
+async def _execute_over_websocket(lab, kernel_id: str, code: str, timeout: float = 300.0) -> tuple[str, str]:  # noqa: ANN001
+    """Run ``code`` in a kernel through the server's websocket, as JupyterLab does; return (status, stdout)."""
+    from tornado.websocket import websocket_connect
+
+    url = lab.url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?token={lab.token}"
+    connection = await asyncio.wait_for(websocket_connect(url), timeout)
+    msg_id, session = uuid.uuid4().hex, uuid.uuid4().hex
+    header = {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": session, "version": "5.3", "date": ""}
+    content = {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False}
+    await connection.write_message(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": "shell"}))
+    stdout, status = [], "no reply"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        raw = await asyncio.wait_for(connection.read_message(), max(1.0, deadline - loop.time()))
+        if raw is None:
+            break
+        message = json.loads(raw)
+        if message.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        if message["msg_type"] == "stream":
+            stdout.append(message["content"]["text"])
+        if message["msg_type"] == "execute_reply":
+            status = message["content"]["status"]
+            break
+    connection.close()
+    return status, "".join(stdout)
 
 
 def test_make_course_serves_the_course_with_its_kernel(lab) -> None:  # noqa: ANN001 - fixture
@@ -22,18 +53,15 @@ def test_make_course_serves_the_course_with_its_kernel(lab) -> None:  # noqa: AN
     viewers = lab.api("/lab/api/settings/@jupyterlab/docmanager-extension:plugin").json()
     assert viewers["schema"]["properties"]["defaultViewers"]["default"] == {"markdown": "Markdown Preview"}
 
-    session = lab.api(
-        "/api/sessions",
-        method="POST",
-        json={"path": "notebooks/launch-probe.ipynb", "type": "notebook", "kernel": {"name": "mlops-course"}},
-    )
-    assert session.status_code == 201, session.text
-    kernel_id = session.json()["kernel"]["id"]
-    state = "starting"
-    for _ in range(360):  # a loaded CI machine can take minutes to start a kernel
-        state = lab.api(f"/api/kernels/{kernel_id}").json()["execution_state"]
-        if state == "idle":
-            break
-        time.sleep(0.5)
-    lab.api(f"/api/sessions/{session.json()['id']}", method="DELETE")
-    assert state == "idle", f"the course kernel did not start: {state}"
+    kernel = lab.api("/api/kernels", method="POST", json={"name": "mlops-course"})
+    assert kernel.status_code == 201, kernel.text
+    kernel_id = kernel.json()["id"]
+    try:
+        status, stdout = asyncio.run(
+            _execute_over_websocket(lab, kernel_id, "import mlops_course, sys; print(mlops_course.__version__, sys.prefix)")
+        )
+    finally:
+        lab.api(f"/api/kernels/{kernel_id}", method="DELETE")
+    assert status == "ok", f"the course kernel did not run code: {status} {stdout}"
+    version, prefix = stdout.split()
+    assert version and prefix.endswith(".venv"), f"the course kernel does not run in the course environment: {stdout}"
