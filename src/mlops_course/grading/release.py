@@ -36,6 +36,22 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
+def _replace_blocks(lines: list[str], begin: str, end: str, replacement: tuple[str, ...]) -> str:
+    """``lines`` with each ``begin``..``end`` block (markers included) replaced by
+    ``replacement``, indented like the block's first marker."""
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        if line.strip() == begin:
+            inside = True
+            out.extend(_indent(line) + r for r in replacement)
+        elif line.strip() == end:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
 def stub_source(source: str, cell_type: str) -> str:
     """The learner's version of a solution cell's source.
 
@@ -46,36 +62,16 @@ def stub_source(source: str, cell_type: str) -> str:
     Returns:
         The source with every solution block replaced by the stub.
     """
+    stub = CODE_STUB if cell_type == "code" else (MARKDOWN_STUB,)
     lines = source.splitlines()
     if not any(line.strip() == BEGIN_SOLUTION for line in lines):
-        return "\n".join(CODE_STUB) if cell_type == "code" else MARKDOWN_STUB
-    out: list[str] = []
-    inside = False
-    for line in lines:
-        if line.strip() == BEGIN_SOLUTION:
-            inside = True
-            pad = _indent(line)
-            out.extend(pad + s for s in CODE_STUB) if cell_type == "code" else out.append(pad + MARKDOWN_STUB)
-        elif line.strip() == END_SOLUTION:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
+        return "\n".join(stub)
+    return _replace_blocks(lines, BEGIN_SOLUTION, END_SOLUTION, stub)
 
 
 def strip_hidden(source: str) -> str:
     """A test cell's source without its hidden-tests blocks (a one-line note stays in their place)."""
-    out: list[str] = []
-    inside = False
-    for line in source.splitlines():
-        if line.strip() == BEGIN_HIDDEN:
-            inside = True
-            out.append(_indent(line) + HIDDEN_NOTE)
-        elif line.strip() == END_HIDDEN:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
+    return _replace_blocks(source.splitlines(), BEGIN_HIDDEN, END_HIDDEN, (HIDDEN_NOTE,))
 
 
 def release_notebook(nb: NotebookNode) -> NotebookNode:
