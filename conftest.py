@@ -15,7 +15,7 @@ from pathlib import Path
 collect_ignore_glob = ["exercises/*", "tests/**/*.ipynb", ".venv/*", "grades/*", "submissions/*"]
 
 
-def pytest_configure(config) -> None:  # noqa: ANN001 - pytest hook signature
+def pytest_configure(config) -> None:
     """Give this test process (and the kernels it starts) its own throwaway MLflow store."""
     store = Path(tempfile.mkdtemp(prefix="mlops-course-tests-"))
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"

@@ -39,7 +39,7 @@ class Recorder:
         self.samples: list[tuple[str, float, bool]] = []
         self.errors: Counter[str] = Counter()
 
-    def call(self, session, method: str, url: str, kind: str, deadline: float, **kwargs):  # noqa: ANN001, ANN201
+    def call(self, session, method: str, url: str, kind: str, deadline: float, **kwargs):
         if time.monotonic() > deadline:
             raise TimeoutError("deadline reached")
         started = time.perf_counter()
@@ -47,7 +47,7 @@ class Recorder:
             answer = session.request(method, url, timeout=60, **kwargs)
             ok = answer.status_code == 200
             detail = f"{kind}: HTTP {answer.status_code} {answer.text[:80]}"
-        except Exception as exc:  # noqa: BLE001 - any failure counts as an error of the run
+        except Exception as exc:
             answer, ok, detail = None, False, f"{kind}: {type(exc).__name__}"
         with self.lock:
             self.samples.append((kind, time.perf_counter() - started, ok))
@@ -56,7 +56,9 @@ class Recorder:
         return answer
 
 
-def learner_session(uri: str, username: str, password: str, runs: int, steps: int, recorder: Recorder, deadline: float) -> int:
+def learner_session(
+    uri: str, username: str, password: str, runs: int, steps: int, recorder: Recorder, deadline: float
+) -> int:
     """One learner: an experiment of their own, ``runs`` runs of ``steps`` metric logs each."""
     import requests
 
@@ -64,25 +66,60 @@ def learner_session(uri: str, username: str, password: str, runs: int, steps: in
     session.auth = (username, password)
     done = 0
     try:
-        created = recorder.call(session, "POST", f"{uri}{API}/experiments/create", "experiments/create", deadline,
-                                json={"name": f"{username}-load-{secrets.token_hex(3)}"})
+        created = recorder.call(
+            session,
+            "POST",
+            f"{uri}{API}/experiments/create",
+            "experiments/create",
+            deadline,
+            json={"name": f"{username}-load-{secrets.token_hex(3)}"},
+        )
         if created is None or created.status_code != 200:
             return done
         experiment_id = created.json()["experiment_id"]
         for run_number in range(runs):
-            started = recorder.call(session, "POST", f"{uri}{API}/runs/create", "runs/create", deadline,
-                                    json={"experiment_id": experiment_id, "start_time": int(time.time() * 1000)})
+            started = recorder.call(
+                session,
+                "POST",
+                f"{uri}{API}/runs/create",
+                "runs/create",
+                deadline,
+                json={"experiment_id": experiment_id, "start_time": int(time.time() * 1000)},
+            )
             if started is None or started.status_code != 200:
                 continue
             run_id = started.json()["run"]["info"]["run_id"]
-            recorder.call(session, "POST", f"{uri}{API}/runs/log-parameter", "runs/log-parameter", deadline,
-                          json={"run_id": run_id, "key": "C", "value": str(0.1 * (run_number + 1))})
+            recorder.call(
+                session,
+                "POST",
+                f"{uri}{API}/runs/log-parameter",
+                "runs/log-parameter",
+                deadline,
+                json={"run_id": run_id, "key": "C", "value": str(0.1 * (run_number + 1))},
+            )
             for step in range(steps):
-                recorder.call(session, "POST", f"{uri}{API}/runs/log-metric", "runs/log-metric", deadline,
-                              json={"run_id": run_id, "key": "loss", "value": 1.0 / (step + 1),
-                                    "timestamp": int(time.time() * 1000), "step": step})
-            recorder.call(session, "POST", f"{uri}{API}/runs/update", "runs/update", deadline,
-                          json={"run_id": run_id, "status": "FINISHED", "end_time": int(time.time() * 1000)})
+                recorder.call(
+                    session,
+                    "POST",
+                    f"{uri}{API}/runs/log-metric",
+                    "runs/log-metric",
+                    deadline,
+                    json={
+                        "run_id": run_id,
+                        "key": "loss",
+                        "value": 1.0 / (step + 1),
+                        "timestamp": int(time.time() * 1000),
+                        "step": step,
+                    },
+                )
+            recorder.call(
+                session,
+                "POST",
+                f"{uri}{API}/runs/update",
+                "runs/update",
+                deadline,
+                json={"run_id": run_id, "status": "FINISHED", "end_time": int(time.time() * 1000)},
+            )
             done += 1
     except TimeoutError:
         pass
@@ -115,7 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         clock = time.perf_counter()
         with ThreadPoolExecutor(max_workers=4) as pool:  # creating an account hashes its password: CPU-bound
             chunks = [learners[i::4] for i in range(4)]
-            list(pool.map(lambda chunk: add_learners(uri, chunk, admin_username="admin", admin_password=admin_password), chunks))
+            list(
+                pool.map(
+                    lambda chunk: add_learners(uri, chunk, admin_username="admin", admin_password=admin_password),
+                    chunks,
+                )
+            )
         print(f"{len(learners)} accounts created in {time.perf_counter() - clock:.1f} s", flush=True)
 
         import requests
@@ -129,18 +171,28 @@ def main(argv: list[str] | None = None) -> int:
         deadline = time.monotonic() + args.deadline
         clock = time.perf_counter()
         with ThreadPoolExecutor(max_workers=len(learners)) as pool:
-            finished = list(pool.map(
-                lambda learner: learner_session(uri, learner.username, learner.password, args.runs, args.steps, recorder, deadline),
-                learners,
-            ))
+            finished = list(
+                pool.map(
+                    lambda learner: learner_session(
+                        uri, learner.username, learner.password, args.runs, args.steps, recorder, deadline
+                    ),
+                    learners,
+                )
+            )
         elapsed = time.perf_counter() - clock
 
     latencies = [seconds for _, seconds, _ in recorder.samples]
-    print(f"\n{len(learners)} learners, {sum(finished)} runs finished of {len(learners) * args.runs}, in {elapsed:.1f} s")
-    print(f"requests: {len(latencies)}, throughput {len(latencies) / elapsed:.1f} req/s, errors {sum(recorder.errors.values())}")
+    print(
+        f"\n{len(learners)} learners, {sum(finished)} runs finished of {len(learners) * args.runs}, in {elapsed:.1f} s"
+    )
+    print(
+        f"requests: {len(latencies)}, throughput {len(latencies) / elapsed:.1f} req/s, errors {sum(recorder.errors.values())}"
+    )
     if latencies:
-        print(f"latency: p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * _percentile(latencies, 0.95):.0f} ms, "
-              f"max {1000 * max(latencies):.0f} ms")
+        print(
+            f"latency: p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * _percentile(latencies, 0.95):.0f} ms, "
+            f"max {1000 * max(latencies):.0f} ms"
+        )
     for kind in sorted({kind for kind, _, _ in recorder.samples}):
         values = [seconds for k, seconds, _ in recorder.samples if k == kind]
         print(f"  {kind:<20} n={len(values):<5} p95 {1000 * _percentile(values, 0.95):.0f} ms")

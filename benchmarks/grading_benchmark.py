@@ -13,19 +13,20 @@ import argparse
 import os
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+from mlops_course.grading import skip_iri_grammar
 
-import nbformat  # noqa: E402
+skip_iri_grammar()
 
-from mlops_course import paths  # noqa: E402
-from mlops_course.grading.grade import GradeOptions, grade  # noqa: E402
-from mlops_course.grading.jobs import Limits, run_job, with_setup_cell  # noqa: E402
-from mlops_course.grading.kernel_guard import imported_modules  # noqa: E402
+import nbformat  # noqa: E402 (imported after skip_iri_grammar)
+
+from mlops_course import paths  # noqa: E402 (imported after skip_iri_grammar)
+from mlops_course.grading.grade import GradeOptions, grade  # noqa: E402 (imported after skip_iri_grammar)
+from mlops_course.grading.jobs import Limits, run_job, with_setup_cell  # noqa: E402 (imported after skip_iri_grammar)
+from mlops_course.grading.kernel_guard import imported_modules  # noqa: E402 (imported after skip_iri_grammar)
 
 
 def _cpu() -> float:
@@ -84,12 +85,16 @@ def main() -> None:
         print(f"{args.exercise}: imports {', '.join(modules)}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
         _timed("floor: bare kernel + imports", args.floor_n, lambda: bare_kernel(modules, args.floor_n))
         (root / "work").mkdir()
-        _timed("floor: our pipeline + imports, no tests", args.floor_n,
-               lambda: pipeline_floor(modules, args.floor_n, root / "work"))
+        _timed(
+            "floor: our pipeline + imports, no tests",
+            args.floor_n,
+            lambda: pipeline_floor(modules, args.floor_n, root / "work"),
+        )
         for workers in (1, args.workers):
-            options = GradeOptions(out=root / f"out{workers}", workers=workers, progress=False,
-                                   exercises=(args.exercise,))
-            _timed(f"grade, {workers} worker(s)", args.n, lambda: grade(root / "subs", options))
+            options = GradeOptions(
+                out=root / f"out{workers}", workers=workers, progress=False, exercises=(args.exercise,)
+            )
+            _timed(f"grade, {workers} worker(s)", args.n, lambda options=options: grade(root / "subs", options))
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(root, ignore_errors=True)

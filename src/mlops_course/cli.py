@@ -16,7 +16,7 @@ from mlops_course import __version__
 # Modules that contribute sub-commands. Imported lazily so `--help` stays fast.
 COMMAND_MODULES: tuple[str, ...] = (
     "mlops_course.grading.commands",
-    "mlops_course.submission",
+    "mlops_course.grading.submission",
     "mlops_course.classroom.commands",
 )
 

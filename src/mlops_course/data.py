@@ -117,9 +117,7 @@ def _check_args(
     first = pd.Period(start, freq="M")
     unknown = [s for s in scenarios if s not in SCENARIOS]
     if unknown:
-        raise ValueError(
-            f"scenario {unknown[0]!r} is unknown; choose from: {', '.join(SCENARIOS)}."
-        )
+        raise ValueError(f"scenario {unknown[0]!r} is unknown; choose from: {', '.join(SCENARIOS)}.")
     if incident_month is not None and (
         not isinstance(incident_month, (int, np.integer)) or not 0 <= incident_month < n_months
     ):
@@ -211,7 +209,7 @@ def generate_applications(
     day_offset = np.floor(rng.random(n_rows) * days_in_month[month_index]).astype(int)
     dates = month_starts.to_numpy()[month_index] + day_offset.astype("timedelta64[D]")
     incident = (month_index >= incident_month).astype(float) * float(intensity)
-    active = {s: ("baseline" != s) and (s in scenarios) for s in SCENARIOS}
+    active = {s: (s != "baseline") and (s in scenarios) for s in SCENARIOS}
 
     shares = np.tile(_SOURCE_SHARES, (n_rows, 1))
     if active["covariate_drift"]:  # more online applicants

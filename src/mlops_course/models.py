@@ -7,6 +7,7 @@ exact same transformation runs at training and at serving time: no skew by const
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,11 @@ def build_credit_pipeline(
         raise ValueError(f"kind {kind!r} is unknown; choose from: {', '.join(MODEL_KINDS)}.")
     preprocess = ColumnTransformer(
         [
-            ("numeric", Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]), list(numeric)),
+            (
+                "numeric",
+                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                list(numeric),
+            ),
             (
                 "categorical",
                 Pipeline(
@@ -75,7 +80,9 @@ def build_credit_pipeline(
     return Pipeline([("preprocess", preprocess), ("model", estimator)])
 
 
-def train_credit_model(frame: pd.DataFrame, kind: str = "logistic", *, random_state: int = 42, **params: object) -> Pipeline:
+def train_credit_model(
+    frame: pd.DataFrame, kind: str = "logistic", *, random_state: int = 42, **params: Any
+) -> Pipeline:
     """Fit the credit pipeline on a frame of labelled applications.
 
     Args:
@@ -92,7 +99,9 @@ def train_credit_model(frame: pd.DataFrame, kind: str = "logistic", *, random_st
     """
     missing = [c for c in (*NUMERIC_FEATURES, *CATEGORICAL_FEATURES, TARGET) if c not in frame.columns]
     if missing:
-        raise ValueError(f"the training frame lacks columns {missing}; generate it with mlops_course.data.generate_applications.")
+        raise ValueError(
+            f"the training frame lacks columns {missing}; generate it with mlops_course.data.generate_applications."
+        )
     labels = frame[TARGET]
     if labels.isna().any():
         raise ValueError("the training frame has rows without a label; drop them (labels arrive late) before training.")

@@ -14,46 +14,21 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from pathlib import Path
-from urllib.parse import urlparse
 
-from mlops_course.paths import COURSE_DATA_DIR
+from mlops_course.tracking_store import DEFAULT_DB_NAME, artifact_root, is_server, sqlite_path, tracking_uri
 
-DEFAULT_DB_NAME = "mlflow.db"
+__all__ = [
+    "DEFAULT_DB_NAME",
+    "artifact_root",
+    "configure",
+    "ensure_experiment",
+    "is_server",
+    "learner_scoped_name",
+    "quiet_logs",
+    "tracking_uri",
+]
+
 _QUIET_LOGGERS = ("mlflow", "alembic", "urllib3", "git", "databricks")
-
-
-def tracking_uri() -> str:
-    """The MLflow tracking URI the course uses (``MLFLOW_TRACKING_URI`` or the course's SQLite file)."""
-    from_env = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
-    if from_env:
-        return from_env
-    return f"sqlite:///{COURSE_DATA_DIR / DEFAULT_DB_NAME}"
-
-
-def _sqlite_path(uri: str) -> Path | None:
-    if not uri.startswith("sqlite:"):
-        return None
-    path = urlparse(uri).path
-    # sqlite:////abs/path -> path '//abs/path'; sqlite:///rel -> '/rel' (relative to cwd)
-    if uri.startswith("sqlite:////"):
-        return Path(path[1:])
-    return Path(path.lstrip("/")).resolve()
-
-
-def artifact_root(uri: str | None = None) -> str | None:
-    """Where artifacts of new experiments go: beside a SQLite store, else the server decides.
-
-    Args:
-        uri: a tracking URI; defaults to :func:`tracking_uri`.
-
-    Returns:
-        A ``file://`` URI for SQLite stores, ``None`` for servers (their own artifact root).
-    """
-    db = _sqlite_path(uri or tracking_uri())
-    if db is None:
-        return None
-    return (db.parent / "mlartifacts").resolve().as_uri()
 
 
 def quiet_logs() -> None:
@@ -66,10 +41,6 @@ def quiet_logs() -> None:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
-
-
-def _is_server(uri: str) -> bool:
-    return uri.startswith(("http://", "https://"))
 
 
 def learner_scoped_name(name: str, uri: str | None = None) -> str:
@@ -88,7 +59,7 @@ def learner_scoped_name(name: str, uri: str | None = None) -> str:
         The name to use.
     """
     user = os.environ.get("MLFLOW_TRACKING_USERNAME", "").strip()
-    if user and _is_server(uri or tracking_uri()) and not name.startswith(f"{user}-"):
+    if user and is_server(uri or tracking_uri()) and not name.startswith(f"{user}-"):
         return f"{user}-{name}"
     return name
 
@@ -115,10 +86,10 @@ def configure(experiment: str | None = None) -> str:
 
     quiet_logs()
     uri = tracking_uri()
-    db = _sqlite_path(uri)
+    db = sqlite_path(uri)
     if db is not None:
         db.parent.mkdir(parents=True, exist_ok=True)
-    if _is_server(uri):
+    if is_server(uri):
         from mlops_course.classroom.connection import check_connection
 
         check_connection(uri)

@@ -8,15 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_course import capacity
+from mlops_course.infra import capacity
 
 
 @pytest.mark.parametrize(
     "rps, latency, concurrency, target, min_replicas",
     [(120, 0.05, 2, 0.6, 2), (1000, 0.08, 4, 0.7, 2), (3, 0.01, 1, 0.5, 3), (55.5, 0.2, 8, 0.65, 1)],
 )
-def test_size_fleet_keeps_utilization_at_or_below_target(rps: float, latency: float, concurrency: int, target: float, min_replicas: int) -> None:
-    plan = capacity.size_fleet(rps, latency, concurrency_per_replica=concurrency, target_utilization=target, min_replicas=min_replicas)
+def test_size_fleet_keeps_utilization_at_or_below_target(
+    rps: float, latency: float, concurrency: int, target: float, min_replicas: int
+) -> None:
+    plan = capacity.size_fleet(
+        rps, latency, concurrency_per_replica=concurrency, target_utilization=target, min_replicas=min_replicas
+    )
     expected_in_flight = rps * latency
     assert plan.in_flight == pytest.approx(expected_in_flight, abs=1e-4)
     assert plan.replicas >= min_replicas
@@ -71,8 +75,15 @@ def test_spike_adds_demand_for_45_minutes_only() -> None:
 
 def test_autoscaling_follows_demand_with_delay_and_stabilisation() -> None:
     demand = pd.Series([10.0] * 10 + [100.0] * 10 + [10.0] * 10, index=pd.Index(range(30), name="minute"))
-    sim = capacity.simulate_autoscaling(demand, capacity_rps_per_replica=10, target_utilization=0.5, min_replicas=2,
-                                        max_replicas=30, startup_minutes=3, scale_down_window_minutes=5)
+    sim = capacity.simulate_autoscaling(
+        demand,
+        capacity_rps_per_replica=10,
+        target_utilization=0.5,
+        min_replicas=2,
+        max_replicas=30,
+        startup_minutes=3,
+        scale_down_window_minutes=5,
+    )
     assert sim["desired"].iloc[9] == 2 and sim["desired"].iloc[10] == 20
     assert sim["replicas"].iloc[10:13].tolist() == [2, 2, 2]  # still starting
     assert sim["replicas"].iloc[13] == 20

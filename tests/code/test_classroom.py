@@ -22,29 +22,29 @@ from pathlib import Path
 
 import pytest
 
-from mlops_course.classroom import (
-    ClassroomConnectionError,
-    check_connection,
-    merge_gradebooks,
-    parse_shard,
-    select_shard,
-    shard_of,
-)
+from mlops_course.classroom import ClassroomConnectionError, check_connection
 from mlops_course.classroom.commands import register
 from mlops_course.classroom.learners import Learner, add_learners, read_learners, write_credentials
-from mlops_course.classroom.services import free_port, write_auth_config
+from mlops_course.classroom.services import write_auth_config
+from mlops_course.grading.shard_merge import merge_gradebooks
+from mlops_course.grading.sharding import parse_shard, select_shard, shard_of
+from mlops_course.paths import PROJECT_ROOT
+from mlops_course.util import free_port
 
 STUDENTS = [f"student-{number:03d}" for number in range(300)]
 
 
 # --- sharding -------------------------------------------------------------------------------
 
+
 def test_shards_partition_the_class_without_overlap() -> None:
     n_shards = 4
     shards = [select_shard(STUDENTS, index, n_shards) for index in range(n_shards)]
     actual_all = sorted(student for shard in shards for student in shard)
     assert actual_all == sorted(STUDENTS), "every student must be in exactly one shard"
-    assert all(len(shard) > 300 / n_shards / 2 for shard in shards), f"shards badly unbalanced: {[len(s) for s in shards]}"
+    assert all(len(shard) > 300 / n_shards / 2 for shard in shards), (
+        f"shards badly unbalanced: {[len(s) for s in shards]}"
+    )
 
 
 def test_shard_of_is_in_range_and_keeps_order_in_select() -> None:
@@ -55,9 +55,11 @@ def test_shard_of_is_in_range_and_keeps_order_in_select() -> None:
 
 
 def test_shard_of_is_the_same_in_another_process_with_another_hash_seed() -> None:
-    code = "from mlops_course.classroom import shard_of; print([shard_of(f's{i}', 5) for i in range(50)])"
+    code = "from mlops_course.grading.sharding import shard_of; print([shard_of(f's{i}', 5) for i in range(50)])"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=60)
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=60
+    )
     expected = [shard_of(f"s{i}", 5) for i in range(50)]
     assert json.loads(other.stdout) == expected, "shard_of must not depend on Python's per-process hash()"
 
@@ -87,9 +89,18 @@ def test_parse_shard() -> None:
 COLUMNS = ["student_id", "exercise", "score", "max_score", "status", "submission_sha256", "graded_at"]
 
 
-def _row(student: str, exercise: str = "ex1_automated_pipeline", score: int = 80, at: str = "2026-03-01T10:00:00+00:00") -> dict:
-    return {"student_id": student, "exercise": exercise, "score": str(score), "max_score": "100",
-            "status": "graded", "submission_sha256": f"sha-{student}-{score}", "graded_at": at}
+def _row(
+    student: str, exercise: str = "ex1_automated_pipeline", score: int = 80, at: str = "2026-03-01T10:00:00+00:00"
+) -> dict:
+    return {
+        "student_id": student,
+        "exercise": exercise,
+        "score": str(score),
+        "max_score": "100",
+        "status": "graded",
+        "submission_sha256": f"sha-{student}-{score}",
+        "graded_at": at,
+    }
 
 
 def _write(path: Path, rows: list[dict], columns: list[str] = COLUMNS) -> Path:
@@ -110,7 +121,14 @@ def test_merge_unions_shards_and_collapses_identical_copies(tmp_path: Path) -> N
     shard_b = _write(tmp_path / "b.csv", [_row("cy"), _row("bo")])  # bo copied identically (a resumed run)
     report = merge_gradebooks([shard_a, shard_b], tmp_path / "out" / "gradebook.csv")
     actual = [(r["student_id"], r["exercise"]) for r in _read(report.out)]
-    expected = sorted([("ana", "ex1_automated_pipeline"), ("ana", "ex2_model_management"), ("bo", "ex1_automated_pipeline"), ("cy", "ex1_automated_pipeline")])
+    expected = sorted(
+        [
+            ("ana", "ex1_automated_pipeline"),
+            ("ana", "ex2_model_management"),
+            ("bo", "ex1_automated_pipeline"),
+            ("cy", "ex1_automated_pipeline"),
+        ]
+    )
     assert actual == expected
     assert (report.rows, report.duplicates, report.conflicts) == (4, 1, [])
 
@@ -128,7 +146,11 @@ def test_merge_conflict_keeps_the_newer_grading_and_reports_it(tmp_path: Path) -
 
 def test_merge_handles_naive_and_offset_times_and_extra_columns(tmp_path: Path) -> None:
     first = _write(tmp_path / "a.csv", [_row("ana", score=10, at="2026-03-01T12:00:00")])  # naive: read as UTC
-    second = _write(tmp_path / "b.csv", [{**_row("ana", score=20, at="2026-03-01T13:30:00+02:00"), "grader": "v2"}], COLUMNS + ["grader"])
+    second = _write(
+        tmp_path / "b.csv",
+        [{**_row("ana", score=20, at="2026-03-01T13:30:00+02:00"), "grader": "v2"}],
+        COLUMNS + ["grader"],
+    )
     report = merge_gradebooks([first, second], tmp_path / "merged.csv")
     rows = _read(report.out)
     assert [r["score"] for r in rows] == ["10"], "12:00 UTC is newer than 13:30+02:00 (11:30 UTC)"
@@ -157,6 +179,7 @@ def test_merge_rejects_bad_gradebooks(tmp_path: Path) -> None:
 
 
 # --- learner accounts -----------------------------------------------------------------------
+
 
 def test_read_learners_generates_missing_passwords(tmp_path: Path) -> None:
     class_list = tmp_path / "class.csv"
@@ -215,8 +238,13 @@ class _FakeAccountsServer:
 
 def test_add_learners_creates_new_accounts_and_keeps_existing_ones() -> None:
     server = _FakeAccountsServer()
-    report = add_learners("http://class:5000/", [Learner("ana", "p" * 12), Learner("old", "q" * 12)],
-                          admin_username="admin", admin_password="x" * 12, http=server)
+    report = add_learners(
+        "http://class:5000/",
+        [Learner("ana", "p" * 12), Learner("old", "q" * 12)],
+        admin_username="admin",
+        admin_password="x" * 12,
+        http=server,
+    )
     assert (report.created, report.existing) == (["ana"], ["old"])
     assert server.calls[0]["url"] == "http://class:5000/api/2.0/mlflow/users/create"
     assert server.calls[0]["auth"] == ("admin", "x" * 12)
@@ -224,8 +252,13 @@ def test_add_learners_creates_new_accounts_and_keeps_existing_ones() -> None:
 
 def test_add_learners_needs_an_admin_and_a_server_address() -> None:
     with pytest.raises(PermissionError, match="admin"):
-        add_learners("http://class:5000", [Learner("ana", "p" * 12)], admin_username="ana", admin_password="p" * 12,
-                     http=_FakeAccountsServer(admin_ok=False))
+        add_learners(
+            "http://class:5000",
+            [Learner("ana", "p" * 12)],
+            admin_username="ana",
+            admin_password="p" * 12,
+            http=_FakeAccountsServer(admin_ok=False),
+        )
     with pytest.raises(ValueError, match="http"):
         add_learners("sqlite:///mlflow.db", [], admin_username="admin", admin_password="x" * 12)
 
@@ -260,7 +293,7 @@ def _handler(mode: str) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        def do_GET(self) -> None:
             if mode == "slow":
                 time.sleep(1.5)
             if mode == "not-mlflow":
@@ -355,6 +388,7 @@ def test_check_connection_without_a_server_reports_the_local_store(monkeypatch: 
 
 # --- the commands ---------------------------------------------------------------------------
 
+
 def _cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="mlops-course")
     register(parser.add_subparsers(dest="command"))
@@ -363,7 +397,9 @@ def _cli(argv: list[str]) -> int:
 
 
 @pytest.mark.parametrize("fake_server", ["auth"], indirect=True)
-def test_doctor_prints_one_line_either_way(fake_server: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_doctor_prints_one_line_either_way(
+    fake_server: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fake_server)
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ana")
     monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "wrong-password-1")
@@ -384,7 +420,9 @@ def test_merge_gradebooks_command(tmp_path: Path, capsys: pytest.CaptureFixture)
     assert "1 rows written" in capsys.readouterr().out
 
 
-def test_status_down_and_up_without_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_status_down_and_up_without_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     assert _cli(["classroom", "status", "--data-dir", str(tmp_path)]) == 1
     assert _cli(["classroom", "down", "--data-dir", str(tmp_path)]) == 0
     monkeypatch.delenv("MLFLOW_AUTH_ADMIN_PASSWORD", raising=False)
@@ -394,7 +432,7 @@ def test_status_down_and_up_without_secrets(tmp_path: Path, monkeypatch: pytest.
 
 # --- deployment files -----------------------------------------------------------------------
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+DEPLOY = PROJECT_ROOT / "deploy"
 SECRET_WORDS = ("PASSWORD", "SECRET", "KEY")
 
 
@@ -415,7 +453,9 @@ def test_kubernetes_manifests_are_valid_and_take_secrets_from_a_secret() -> None
             for container in resource.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
                 for variable in container.get("env", []):
                     if any(word in variable["name"] for word in SECRET_WORDS):
-                        assert "valueFrom" in variable, f"{path.name}: {variable['name']} must come from a Secret, not a literal"
+                        assert "valueFrom" in variable, (
+                            f"{path.name}: {variable['name']} must come from a Secret, not a literal"
+                        )
 
 
 def test_grading_job_is_indexed_with_one_shard_per_index() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mlops_course import cloud
+from mlops_course.infra import cloud
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +34,12 @@ def test_emulator_listens_on_loopback_free_port_and_stops() -> None:
     emulator.stop()  # twice is fine
     assert not emulator.running and not _listening(url)
     with pytest.raises(RuntimeError, match="not running"):
-        emulator.endpoint_url
+        _ = emulator.endpoint_url
 
 
-@pytest.mark.parametrize("kwargs, message", [({"host": "0.0.0.0"}, "loopback"), ({"port": 70000}, "port"), ({"region": ""}, "region")])
+@pytest.mark.parametrize(
+    "kwargs, message", [({"host": "0.0.0.0"}, "loopback"), ({"port": 70000}, "port"), ({"region": ""}, "region")]
+)
 def test_emulator_rejects_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         cloud.AWSEmulator(**kwargs)
@@ -77,7 +79,8 @@ def test_security_group_audit_flags_world_open_admin_ports_only(aws: cloud.AWSEm
     )
     assert cloud.audit_security_group(ec2, group) == []  # HTTPS to the world and SSH from inside are fine
     ec2.authorize_security_group_ingress(
-        GroupId=group, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 20, "ToPort": 23, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 20, "ToPort": 23, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
     )
     findings = cloud.audit_security_group(ec2, group)
     assert [(f.rule, f.detail) for f in findings] == [("world-open-admin-port", "SSH (port 22) open to the internet")]
@@ -106,9 +109,15 @@ def test_policy_audit_rejects_non_policies() -> None:
 
 def test_role_audit_reads_inline_and_attached_policies(aws: cloud.AWSEmulator) -> None:
     iam = aws.client("iam")
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
     iam.create_role(RoleName="unit-role", AssumeRolePolicyDocument=json.dumps(trust))
-    good = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}
+    good = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
+    }
     iam.put_role_policy(RoleName="unit-role", PolicyName="good", PolicyDocument=json.dumps(good))
     assert cloud.audit_role(iam, "unit-role") == []
     bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}

@@ -1,4 +1,4 @@
-"""Unit tests of mlops_course.config: merging, validation, secrets from the environment."""
+"""Unit tests of mlops_course.cicd.config: merging, validation, secrets from the environment."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_course.config import ConfigError, build_config, deep_merge, find_secrets, load_config
+from mlops_course.cicd.config import ConfigError, build_config, deep_merge, find_secrets, load_config
 
 
 def write(folder: Path, name: str, text: str) -> None:
@@ -46,7 +46,9 @@ def test_committed_secret_is_refused(tmp_path):
     write(tmp_path, "base.yaml", "serving:\n  api_token: hunter2\n")
     with pytest.raises(ConfigError, match="serving.api_token"):
         load_config(tmp_path, "dev", environ={})
-    assert find_secrets({"serving": {"require_token": True, "api_token_env": "X", "db_password": "p"}}) == ["serving.db_password"]
+    assert find_secrets({"serving": {"require_token": True, "api_token_env": "X", "db_password": "p"}}) == [
+        "serving.db_password"
+    ]
 
 
 def test_secret_comes_from_the_environment_and_is_never_dumped():

@@ -1,4 +1,4 @@
-"""Unit tests of mlops_course.drift: PSI and KS by hand, and the Evidently wrappers."""
+"""Unit tests of mlops_course.dataquality.drift: PSI and KS by hand, and the Evidently wrappers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import ks_2samp
 
 from mlops_course.data import generate_applications, split_by_month
-from mlops_course.drift import binned_shares, drift_by_group, drift_table, ks_statistic, psi
+from mlops_course.dataquality.drift import binned_shares, drift_by_group, drift_table, ks_statistic, psi
 
 
 def test_psi_is_zero_for_identical_and_grows_with_the_shift():

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from mlops_course.paths import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 
 
 def _pyproject_dependencies() -> list[str]:

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from mlops_course import k8s
+from mlops_course.infra import k8s
 
 
 @pytest.fixture()
@@ -23,7 +23,9 @@ def test_parse_cpu(quantity: object, expected: float) -> None:
     assert k8s.parse_cpu(quantity) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("quantity, expected", [("512Mi", 512 * 2**20), ("1Gi", 2**30), ("500M", 500 * 10**6), ("1024", 1024)])
+@pytest.mark.parametrize(
+    "quantity, expected", [("512Mi", 512 * 2**20), ("1Gi", 2**30), ("500M", 500 * 10**6), ("1024", 1024)]
+)
 def test_parse_memory(quantity: object, expected: int) -> None:
     assert k8s.parse_memory(quantity) == expected
 
@@ -72,8 +74,14 @@ def test_cross_checks_catch_what_the_schema_cannot(manifests: list[dict]) -> Non
     service["spec"]["selector"] = {"app": "other"}
     hpa["spec"]["scaleTargetRef"]["name"] = "missing"
     problems = "\n".join(k8s.check_manifests([deployment, service, hpa]))
-    for expected in ("cpu request 2 is above the limit", "no memory in resources.limits", "no livenessProbe",
-                     "not pinned", "Service/credit-model: selector", "HorizontalPodAutoscaler/credit-model: scaleTargetRef"):
+    for expected in (
+        "cpu request 2 is above the limit",
+        "no memory in resources.limits",
+        "no livenessProbe",
+        "not pinned",
+        "Service/credit-model: selector",
+        "HorizontalPodAutoscaler/credit-model: scaleTargetRef",
+    ):
         assert expected in problems
 
 
@@ -109,7 +117,9 @@ def test_generated_dockerfile_passes_lint_and_bad_one_fails() -> None:
     dockerfile = k8s.render_dockerfile(python_version="3.11", port=9000)
     assert k8s.lint_dockerfile(dockerfile) == []
     assert "FROM python:3.11-slim" in dockerfile and "EXPOSE 9000" in dockerfile
-    problems = " ".join(k8s.lint_dockerfile("FROM python:latest\nCOPY . .\nRUN pip install -r requirements.txt\nENV API_TOKEN=abc\n"))
+    problems = " ".join(
+        k8s.lint_dockerfile("FROM python:latest\nCOPY . .\nRUN pip install -r requirements.txt\nENV API_TOKEN=abc\n")
+    )
     for expected in ("not pinned", "root", "HEALTHCHECK", "secret", "copied before pip install"):
         assert expected in problems
     with pytest.raises(ValueError, match="python_version"):

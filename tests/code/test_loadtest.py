@@ -1,4 +1,4 @@
-"""Unit tests for mlops_course.loadtest (bounded concurrent load, summary, histogram)."""
+"""Unit tests for mlops_course.production.loadtest (bounded concurrent load, summary, histogram)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import pandas as pd
 import pytest
 
-from mlops_course.loadtest import plot_latency_histogram, run_load_test, summarize
+from mlops_course.production.loadtest import plot_latency_histogram, run_load_test, summarize
 
 
 def test_every_request_is_sent_once_and_errors_are_counted():
@@ -51,7 +51,14 @@ def test_summary_percentiles_and_throughput():
     assert summary["throughput_rps"] == 50.0 and summary["max_ms"] == 100.0
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"n_requests": 0}, "n_requests"), ({"n_requests": 5, "concurrency": 0}, "concurrency"), ({"n_requests": 5, "time_limit_s": 0}, "time_limit_s")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_requests": 0}, "n_requests"),
+        ({"n_requests": 5, "concurrency": 0}, "concurrency"),
+        ({"n_requests": 5, "time_limit_s": 0}, "time_limit_s"),
+    ],
+)
 def test_bad_arguments_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         run_load_test(lambda i: 200, **kwargs)

@@ -1,4 +1,4 @@
-"""Unit tests for mlops_course.monitoring (PSI, Evidently window report, timeline plot)."""
+"""Unit tests for mlops_course.production.monitoring (Evidently window report, timeline plot)."""
 
 from __future__ import annotations
 
@@ -10,45 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_course.monitoring import (
+from mlops_course.production.monitoring import (
+    evidently_status,
     evidently_window_report,
     plot_monitoring_timeline,
-    population_stability_index,
-    evidently_status,
 )
-
-
-def test_psi_is_zero_for_identical_samples_and_grows_with_shift():
-    rng = np.random.default_rng(0)
-    reference = rng.normal(0, 1, 5_000)
-    actual_same = population_stability_index(reference, reference)
-    actual_small = population_stability_index(reference, reference + 0.1)
-    actual_large = population_stability_index(reference, reference + 1.0)
-    assert actual_same == pytest.approx(0.0, abs=1e-12)
-    assert 0 < actual_small < 0.1 < 0.5 < actual_large
-
-
-def test_psi_matches_a_hand_computed_example():
-    reference = np.arange(100.0)  # ten equal bins of ten values
-    current = np.arange(50.0, 150.0)  # half in the top five bins, half above the range
-    shares_ref = np.full(10, 0.1)
-    shares_cur = np.array([1e-4] * 5 + [0.1] * 4 + [0.6])
-    expected = float(np.sum((shares_cur - shares_ref) * np.log(shares_cur / shares_ref)))
-    assert population_stability_index(reference, current) == pytest.approx(expected, rel=1e-9)
-
-
-@pytest.mark.parametrize(
-    ("reference", "current", "bins", "message"),
-    [
-        (np.arange(5.0), np.arange(5.0), 10, "at least 10 reference"),
-        (np.arange(50.0), np.array([]), 10, "at least 10 reference"),
-        (np.arange(50.0), np.arange(5.0), 1, "bins"),
-        (np.r_[np.arange(50.0), np.nan], np.arange(5.0), 10, "NaN"),
-    ],
-)
-def test_psi_rejects_bad_input(reference, current, bins, message):
-    with pytest.raises(ValueError, match=message):
-        population_stability_index(reference, current, bins=bins)
 
 
 def test_test_status_normalises_evidently_enums():

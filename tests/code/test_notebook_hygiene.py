@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from mlops_course.paths import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 MODULES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
@@ -39,7 +41,9 @@ def test_executed_notebooks_store_outputs_and_stay_small(path: Path) -> None:
     notebook = _load(path)
     assert path.stat().st_size < 1_000_000, f"{path.name} is over 1 MB; save big reports to disk"
     code = _code_cells(notebook)
-    assert any(c["outputs"] for c in code), f"{path.name} has no stored outputs; run make execute NB={path.relative_to(ROOT)}"
+    assert any(c["outputs"] for c in code), (
+        f"{path.name} has no stored outputs; run make execute NB={path.relative_to(ROOT)}"
+    )
     counts = [c["execution_count"] for c in code if c["execution_count"] is not None]
     assert counts == sorted(counts), f"{path.name} was not executed top to bottom in one go"
     assert {k: notebook["metadata"]["kernelspec"].get(k) for k in KERNEL} == KERNEL

@@ -1,4 +1,4 @@
-"""Unit tests of mlops_course.quality: dimensions, contract loading, schema and record rules."""
+"""Unit tests of mlops_course.dataquality.quality: dimensions, contract loading, schema and record rules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from mlops_course.data import generate_applications
-from mlops_course.quality import (
+from mlops_course.dataquality.quality import (
     check_schema,
     completeness,
     consistency,
@@ -52,15 +52,23 @@ def test_partner_nulls_are_allowed_but_measured(contract):
 
 def test_out_of_range_rows_are_exactly_the_impossible_ones(contract):
     frame = generate_applications(2_000, n_months=2, seed=5, scenario="out_of_range", incident_month=1)
-    expected = set(frame.index[(frame["age"] > 100) | (frame["annual_income"] < 0) | (frame["credit_score"] > 850)
-                               | (frame["debt_to_income"] > 1.5)])
+    expected = set(
+        frame.index[
+            (frame["age"] > 100)
+            | (frame["annual_income"] < 0)
+            | (frame["credit_score"] > 850)
+            | (frame["debt_to_income"] > 1.5)
+        ]
+    )
     actual = find_violations(frame, contract)
     assert set(actual["row"]) == expected and expected
     assert set(actual["rule"]) == {"out_of_range"}
 
 
 def test_duplicates_renamed_column_and_unknown_category_are_caught(contract):
-    frame = generate_applications(2_000, n_months=2, seed=5, scenario=["duplicates", "renamed_column"], incident_month=1)
+    frame = generate_applications(
+        2_000, n_months=2, seed=5, scenario=["duplicates", "renamed_column"], incident_month=1
+    )
     frame.loc[0, "home_ownership"] = "castle"
     reasons = reasons_by_record(frame, find_violations(frame, contract))
     assert reasons.str.contains("duplicate:application_id").sum() == frame["application_id"].duplicated().sum() > 0

@@ -1,4 +1,4 @@
-"""Unit tests for mlops_course.registry against a throwaway MLflow store (set by conftest)."""
+"""Unit tests for mlops_course.production.registry against a throwaway MLflow store (set by conftest)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from mlops_course.models import train_credit_model
 def setup():
     import mlflow
 
-    from mlops_course import registry
+    from mlops_course.production import registry
     from mlops_course.tracking import configure
 
     configure("test-registry")
@@ -22,8 +22,11 @@ def setup():
     frame = generate_applications(600, n_months=2, seed=9)
     model = train_credit_model(frame)
     logged = registry.log_credit_model(
-        model, input_example=frame[list(FEATURES)].head(2), params={"kind": "logistic"},
-        metrics={"roc_auc": 0.7}, tags={registry.FINGERPRINT_TAG: dataset_fingerprint(frame)},
+        model,
+        input_example=frame[list(FEATURES)].head(2),
+        params={"kind": "logistic"},
+        metrics={"roc_auc": 0.7},
+        tags={registry.FINGERPRINT_TAG: dataset_fingerprint(frame)},
     )
     return registry, client, frame, logged
 

@@ -1,4 +1,4 @@
-"""Unit tests for mlops_course.rollout (traffic split, shadow and canary replays, A/B test)."""
+"""Unit tests for mlops_course.production.rollout (traffic split, shadow and canary replays, A/B test)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_course.rollout import arm_metrics, canary_replay, in_share, shadow_replay, split_traffic, two_proportion_test
+from mlops_course.production.rollout import (
+    arm_metrics,
+    canary_replay,
+    in_share,
+    shadow_replay,
+    split_traffic,
+    two_proportion_test,
+)
 
 
 def constant_predictor(version: int, probability: float):
@@ -73,7 +80,9 @@ def test_arm_metrics_counts_errors_and_handles_missing_labels():
 
 def test_canary_needs_the_key_column():
     with pytest.raises(ValueError, match="key column"):
-        canary_replay(REQUESTS.drop(columns="application_id"), failing_predictor, failing_predictor, share=0.1, features=["x"])
+        canary_replay(
+            REQUESTS.drop(columns="application_id"), failing_predictor, failing_predictor, share=0.1, features=["x"]
+        )
 
 
 def test_two_proportion_test_matches_a_hand_computation():
@@ -87,7 +96,9 @@ def test_two_proportion_test_matches_a_hand_computation():
     assert result["z"] == pytest.approx(z) and 0.04 < result["p_value"] < 0.06
 
 
-@pytest.mark.parametrize(("args", "message"), [((5, 0, 1, 10), "arm a"), ((1, 10, 11, 10), "arm b"), ((1, 10, 1, 10, 1.2), "confidence")])
+@pytest.mark.parametrize(
+    ("args", "message"), [((5, 0, 1, 10), "arm a"), ((1, 10, 11, 10), "arm b"), ((1, 10, 1, 10, 1.2), "confidence")]
+)
 def test_two_proportion_test_rejects_bad_counts(args, message):
     with pytest.raises(ValueError, match=message):
         two_proportion_test(*args)

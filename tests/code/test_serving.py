@@ -1,4 +1,4 @@
-"""Unit tests for mlops_course.serving (alias cache, HTTP app, server process)."""
+"""Unit tests for mlops_course.production.serving (alias cache, HTTP app, server process)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_course.serving import AliasModelCache, ModelHttpClient, create_app, free_port, serve_registered_model
+from mlops_course.production.serving import AliasModelCache, ModelHttpClient, create_app, serve_registered_model
+from mlops_course.util import free_port
 
 
 class FakeRegistry:
@@ -73,7 +74,11 @@ def test_app_serves_predicts_reloads_and_rejects_bad_input():
     client = TestClient(create_app(cache))
     assert client.get("/health").json()["aliases"] == {"champion": 1, "challenger": None}
     response = client.post("/predict/champion", json={"records": [{"x": 1.0}, {"x": 2.0}]})
-    assert response.status_code == 200 and response.json() == {"alias": "champion", "version": 1, "probabilities": [0.1, 0.1]}
+    assert response.status_code == 200 and response.json() == {
+        "alias": "champion",
+        "version": 1,
+        "probabilities": [0.1, 0.1],
+    }
     assert client.post("/predict/challenger", json={"records": [{"x": 1.0}]}).status_code == 404
     assert client.post("/predict/champion", json={"records": [{"y": 1.0}]}).status_code == 400
     assert client.post("/predict/champion", json={"records": []}).status_code == 422
@@ -85,12 +90,10 @@ def test_app_serves_predicts_reloads_and_rejects_bad_input():
 def test_client_and_server_refuse_bad_arguments():
     with pytest.raises(ValueError, match="http"):
         ModelHttpClient("127.0.0.1:8000")
-    with pytest.raises(ValueError, match="aliases"):
-        with serve_registered_model("credit", aliases="champion"):
-            pass
-    with pytest.raises(ValueError, match="startup_timeout"):
-        with serve_registered_model("credit", startup_timeout=0):
-            pass
+    with pytest.raises(ValueError, match="aliases"), serve_registered_model("credit", aliases="champion"):
+        pass
+    with pytest.raises(ValueError, match="startup_timeout"), serve_registered_model("credit", startup_timeout=0):
+        pass
     assert 1024 < free_port() < 65536
 
 
@@ -98,9 +101,9 @@ def test_client_and_server_refuse_bad_arguments():
 def test_real_server_process_serves_by_alias_and_stops(tmp_path):
     import mlflow
 
-    from mlops_course import registry
     from mlops_course.data import FEATURES, generate_applications
     from mlops_course.models import train_credit_model
+    from mlops_course.production import registry
     from mlops_course.tracking import configure
 
     configure("test-serving")
@@ -109,7 +112,9 @@ def test_real_server_process_serves_by_alias_and_stops(tmp_path):
     name = "test-serving-credit"
     registry.reset_registered_model(client, name)
     frame = generate_applications(600, n_months=2, seed=5)
-    version = registry.register_version(client, name, registry.log_credit_model(train_credit_model(frame), input_example=frame[list(FEATURES)].head(2)))
+    version = registry.register_version(
+        client, name, registry.log_credit_model(train_credit_model(frame), input_example=frame[list(FEATURES)].head(2))
+    )
     client.set_registered_model_alias(name, "champion", version)
     with serve_registered_model(name, ["champion"]) as server:
         http = ModelHttpClient(server.url)

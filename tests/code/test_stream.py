@@ -1,4 +1,4 @@
-"""Unit tests of mlops_course.stream: the micro-batch handler loses nothing and reacts to incidents."""
+"""Unit tests of mlops_course.dataquality.stream: the micro-batch handler loses nothing and reacts to incidents."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from mlops_course.data import generate_applications, iter_batches
-from mlops_course.quality import load_contract
-from mlops_course.stream import Incident, StreamConfig, StreamHandler, simulate_stream
+from mlops_course.dataquality.quality import load_contract
+from mlops_course.dataquality.stream import Incident, StreamConfig, StreamHandler, simulate_stream
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,9 @@ def test_incidents_are_quarantined_with_reasons_and_nothing_is_lost(contract, re
 
 
 def test_nulls_are_imputed_and_heavy_imputation_falls_back(contract, reference):
-    stream = simulate_stream([Incident("partner_nulls", 0, 0, "broker_beta", 1.6)], n_months=1, rows_per_month=800, seed=4)
+    stream = simulate_stream(
+        [Incident("partner_nulls", 0, 0, "broker_beta", 1.6)], n_months=1, rows_per_month=800, seed=4
+    )
     handler = run(StreamHandler(contract, reference, scorer=lambda f: np.zeros(len(f))), stream)
     ledger = handler.ledger
     expected_imputed = int(stream["annual_income"].isna().sum())
@@ -72,7 +74,9 @@ def test_model_failure_falls_back_and_alerts(contract, reference):
 def test_persistent_drift_requests_retraining_once(contract, reference):
     stream = simulate_stream([Incident("covariate_drift", 1, 2, intensity=1.5)], n_months=3, rows_per_month=800, seed=5)
     calls: list[int] = []
-    handler = run(StreamHandler(contract, reference, on_retrain=calls.append, config=StreamConfig(drift_patience=2)), stream)
+    handler = run(
+        StreamHandler(contract, reference, on_retrain=calls.append, config=StreamConfig(drift_patience=2)), stream
+    )
     assert calls == handler.retrain_requested_at and len(calls) == 1
     assert calls[0] >= 800 // 200  # not before the drift starts
 
@@ -87,4 +91,6 @@ def test_bad_input_is_explained(contract, reference):
     with pytest.raises(ValueError, match="DataFrame"):
         StreamHandler(contract, reference).process([1, 2, 3])
     with pytest.raises(ValueError, match="one source per month"):
-        simulate_stream([Incident("partner_nulls", 0, 0, "web_portal"), Incident("duplicates", 0, 0, "mobile_app")], n_months=1)
+        simulate_stream(
+            [Incident("partner_nulls", 0, 0, "web_portal"), Incident("duplicates", 0, 0, "mobile_app")], n_months=1
+        )

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from mlops_course.grading.submission import SubmitError, collect, submit, validate_exercise
 from mlops_course.paths import EXERCISES_DIR, SOLUTIONS_DIR
-from mlops_course.submission import SubmitError, collect, submit, validate_exercise
 
 WARM_UP = "ex0_how_exercises_work"
 
@@ -59,9 +59,18 @@ def test_submit_writes_zip_with_manifest(tmp_path: Path) -> None:
     ("mutate", "expected"),
     [
         (lambda nb: nb.update(cells=[c for c in nb["cells"] if not _nbgrader(c).get("grade")]), "lost its test cell"),
-        (lambda nb: nb.update(cells=[c for c in nb["cells"] if not _nbgrader(c).get("solution")]), "missing solution cell"),
-        (lambda nb: next(c for c in nb["cells"] if _nbgrader(c).get("grade")).update(source="assert True"), "not the current release"),
-        (lambda nb: nb["metadata"].update(mlops_course={"exercise": "ex9_unknown"}), "not one of the course's exercises"),
+        (
+            lambda nb: nb.update(cells=[c for c in nb["cells"] if not _nbgrader(c).get("solution")]),
+            "missing solution cell",
+        ),
+        (
+            lambda nb: next(c for c in nb["cells"] if _nbgrader(c).get("grade")).update(source="assert True"),
+            "not the current release",
+        ),
+        (
+            lambda nb: nb["metadata"].update(mlops_course={"exercise": "ex9_unknown"}),
+            "not one of the course's exercises",
+        ),
     ],
     ids=["tests-stripped", "solutions-stripped", "edited-or-old-test", "not-a-course-exercise"],
 )
@@ -94,7 +103,9 @@ def test_collect_places_zips_and_named_notebooks_and_reports_the_rest(tmp_path: 
     solved_copy(downloads / "week1" / "Carol Smith_881_assignsubmission_file_", name=f"{WARM_UP}.ipynb")
     shutil.copy(EXERCISES_DIR / f"{WARM_UP}.ipynb", downloads / f"dave_1234_5678_{WARM_UP}.ipynb")
     (downloads / "notes.txt").write_text("not a submission")
-    (downloads / "mystery.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (downloads / "mystery.ipynb").write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
     with zipfile.ZipFile(downloads / "tampered.zip", "w") as archive:
         archive.writestr(f"{WARM_UP}.ipynb", b"{}")
         archive.writestr("manifest.json", json.dumps({"student_id": "eve", "exercise": WARM_UP, "sha256": "0" * 64}))
@@ -126,18 +137,33 @@ def test_learner_to_gradebook_with_the_commands(tmp_path: Path) -> None:
     """submit (with self-check) -> collect -> grade, through the command line as the README shows."""
     cli = [str(Path(sys.executable).parent / "mlops-course")]
     solved = solved_copy(tmp_path)
-    submitted = subprocess.run([*cli, "submit", str(solved), "--student", "alice", "--out", str(tmp_path / "inbox")],
-                               capture_output=True, text=True, timeout=300)
+    submitted = subprocess.run(
+        [*cli, "submit", str(solved), "--student", "alice", "--out", str(tmp_path / "inbox")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert submitted.returncode == 0, submitted.stderr
     assert "Self-check:" in submitted.stdout and "Hand in this file" in submitted.stdout
     shutil.copy(EXERCISES_DIR / f"{WARM_UP}.ipynb", tmp_path / "inbox" / f"bob_{WARM_UP}.ipynb")
-    collected = subprocess.run([*cli, "collect", str(tmp_path / "inbox"), "--out", str(tmp_path / "submissions")],
-                               capture_output=True, text=True, timeout=120)
+    collected = subprocess.run(
+        [*cli, "collect", str(tmp_path / "inbox"), "--out", str(tmp_path / "submissions")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert collected.returncode == 0, collected.stdout + collected.stderr
-    graded = subprocess.run([*cli, "grade", str(tmp_path / "submissions"), "--out", str(tmp_path / "grades"), "--quiet"],
-                            capture_output=True, text=True, timeout=600)
+    graded = subprocess.run(
+        [*cli, "grade", str(tmp_path / "submissions"), "--out", str(tmp_path / "grades"), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert graded.returncode == 0, graded.stdout + graded.stderr
     with (tmp_path / "grades" / "gradebook.csv").open() as handle:
-        scores = {row["student_id"]: (float(row["score"]), float(row["max_score"]), row["status"]) for row in csv.DictReader(handle)}
+        scores = {
+            row["student_id"]: (float(row["score"]), float(row["max_score"]), row["status"])
+            for row in csv.DictReader(handle)
+        }
     assert scores["alice"][0] == scores["alice"][1] == 100 and scores["alice"][2] == "graded"
     assert scores["bob"][0] == 0 and scores["bob"][2] == "graded"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlops_course import tracking
-from mlops_course.paths import COURSE_DATA_DIR
+from mlops_course.paths import COURSE_DATA_DIR, PROJECT_ROOT
 
 
 def test_environment_variable_wins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,11 +25,13 @@ def test_default_is_sqlite_in_course_data_folder(monkeypatch: pytest.MonkeyPatch
 
 
 def test_course_data_folder_is_ignored_by_git() -> None:
-    ignored = (Path(__file__).resolve().parents[2] / ".gitignore").read_text().splitlines()
+    ignored = (PROJECT_ROOT / ".gitignore").read_text().splitlines()
     assert ".course-data/" in ignored
 
 
-def test_configure_uses_throwaway_store_and_puts_artifacts_beside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_configure_uses_throwaway_store_and_puts_artifacts_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import mlflow
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'store.db'}")
@@ -57,7 +59,9 @@ def test_empty_experiment_name_is_rejected(tmp_path: Path, monkeypatch: pytest.M
 def test_names_are_scoped_per_learner_only_on_a_class_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "alice")
     assert tracking.learner_scoped_name("module1-credit-model", "http://class:5000") == "alice-module1-credit-model"
-    assert tracking.learner_scoped_name("alice-module1-credit-model", "http://class:5000") == "alice-module1-credit-model"
+    assert (
+        tracking.learner_scoped_name("alice-module1-credit-model", "http://class:5000") == "alice-module1-credit-model"
+    )
     assert tracking.learner_scoped_name("module1-credit-model", "sqlite:///x.db") == "module1-credit-model"
     monkeypatch.delenv("MLFLOW_TRACKING_USERNAME")
     assert tracking.learner_scoped_name("module1-credit-model", "http://class:5000") == "module1-credit-model"

@@ -1,4 +1,4 @@
-"""Unit tests of mlops_course.versioning: a real git repository in a temporary folder."""
+"""Unit tests of mlops_course.cicd.versioning: a real git repository in a temporary folder."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlops_course.versioning import GitError, commit_all, head_commit, init_repo, is_clean, lineage_tags, short_log, trace_model
+from mlops_course.cicd.versioning import (
+    GitError,
+    commit_all,
+    head_commit,
+    init_repo,
+    is_clean,
+    lineage_tags,
+    short_log,
+    trace_model,
+)
 
 DATE = "2024-06-01T12:00:00+00:00"
 
@@ -43,7 +52,11 @@ def test_git_errors_are_clear(tmp_path):
 
 def test_lineage_tags_validate_their_inputs():
     commit = "a" * 40
-    assert lineage_tags(commit, "fp", environment="prod") == {"git_commit": commit, "data_fingerprint": "fp", "environment": "prod"}
+    assert lineage_tags(commit, "fp", environment="prod") == {
+        "git_commit": commit,
+        "data_fingerprint": "fp",
+        "environment": "prod",
+    }
     with pytest.raises(ValueError, match="40-character"):
         lineage_tags("abc123", "fp")
     with pytest.raises(ValueError, match="data_fingerprint"):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import textwrap
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from mlops_course.data import generate_applications
@@ -16,10 +14,9 @@ from mlops_course.workflows import (
     StepFailed,
     TriggerPolicy,
     WorkflowResult,
-    population_stability_index,
+    credit_steps,
     run_workflow,
 )
-from mlops_course.workflows import credit_steps
 from mlops_course.workflows.kfp_local import pipeline_graph, short_condition, summarise_log
 
 
@@ -48,8 +45,11 @@ def test_failure_is_recorded_and_downstream_steps_are_skipped() -> None:
     def reject(frame: int) -> int:
         raise DataValidationError("annual_income has 5% nulls")
 
-    steps = [Step("ingest", lambda: 1), Step("validate", reject, inputs={"frame": "ingest"}),
-             Step("train", lambda frame: frame, inputs={"frame": "validate"})]
+    steps = [
+        Step("ingest", lambda: 1),
+        Step("validate", reject, inputs={"frame": "ingest"}),
+        Step("train", lambda frame: frame, inputs={"frame": "validate"}),
+    ]
     result = run_workflow(steps)
     assert not result.succeeded
     assert result.failed_step == "validate"
@@ -103,23 +103,6 @@ def test_status_of_an_unknown_step_names_the_known_ones() -> None:
 
 
 # --- triggers ---------------------------------------------------------------------------
-def test_psi_is_zero_for_the_same_data_and_grows_with_a_shift() -> None:
-    rng = np.random.default_rng(0)
-    reference = pd.Series(rng.normal(0, 1, 5000))
-    same = population_stability_index(reference, reference)
-    small = population_stability_index(reference, pd.Series(rng.normal(0.1, 1, 5000)))
-    large = population_stability_index(reference, pd.Series(rng.normal(1.0, 1, 5000)))
-    assert same == pytest.approx(0.0, abs=1e-9)
-    assert small < 0.1 < 0.25 < large
-
-
-def test_psi_rejects_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="bins"):
-        population_stability_index(pd.Series([1.0, 2.0]), pd.Series([1.0]), bins=1)
-    with pytest.raises(ValueError, match="reference values"):
-        population_stability_index(pd.Series([1.0, 2.0]), pd.Series([1.0]))
-
-
 def test_trigger_policy_names_each_reason() -> None:
     policy = TriggerPolicy(max_days_between_runs=30, min_new_rows=100, max_psi=0.2)
     assert policy.reasons("2024-01-10", "2024-01-01", 10, {"credit_score": 0.05}) == []
@@ -160,14 +143,25 @@ def test_summarise_log_counts_attempts_and_finds_the_failing_task() -> None:
 
 
 SPEC = {
-    "components": {"comp-a": {}, "comp-b": {}, "comp-c": {}, "comp-condition-1": {"dag": {"tasks": {
-        "c": {"componentRef": {"name": "comp-c"}}}}}},
-    "root": {"dag": {"tasks": {
-        "a": {"componentRef": {"name": "comp-a"}},
-        "b": {"componentRef": {"name": "comp-b"}, "dependentTasks": ["a"]},
-        "condition-1": {"componentRef": {"name": "comp-condition-1"}, "dependentTasks": ["b"],
-                        "triggerPolicy": {"condition": "inputs.parameter_values['pipelinechannel--b-Output'] == true"}},
-    }}},
+    "components": {
+        "comp-a": {},
+        "comp-b": {},
+        "comp-c": {},
+        "comp-condition-1": {"dag": {"tasks": {"c": {"componentRef": {"name": "comp-c"}}}}},
+    },
+    "root": {
+        "dag": {
+            "tasks": {
+                "a": {"componentRef": {"name": "comp-a"}},
+                "b": {"componentRef": {"name": "comp-b"}, "dependentTasks": ["a"]},
+                "condition-1": {
+                    "componentRef": {"name": "comp-condition-1"},
+                    "dependentTasks": ["b"],
+                    "triggerPolicy": {"condition": "inputs.parameter_values['pipelinechannel--b-Output'] == true"},
+                },
+            }
+        }
+    },
 }
 
 

@@ -186,5 +186,7 @@ def test_fingerprint_sees_any_change() -> None:
     changed.loc[5, "age"] += 1
     assert data.dataset_fingerprint(changed) != data.dataset_fingerprint(frame)
     assert data.dataset_fingerprint(frame.astype({"age": float})) != data.dataset_fingerprint(frame)
-    assert len(data.dataset_fingerprint(frame)) == 16 and all(c in "0123456789abcdef" for c in data.dataset_fingerprint(frame))
+    assert len(data.dataset_fingerprint(frame)) == 16 and all(
+        c in "0123456789abcdef" for c in data.dataset_fingerprint(frame)
+    )
     assert np.isfinite(frame["annual_income"]).all()

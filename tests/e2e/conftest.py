@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from mlops_course.paths import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ def running_lab(log_dir: Path, startup_timeout: float = 90.0, extra_args: str = 
             except requests.ConnectionError:
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError(f"JupyterLab did not answer within {startup_timeout} s; log:\n{log.read_text()[-3000:]}")
+                raise TimeoutError(
+                    f"JupyterLab did not answer within {startup_timeout} s; log:\n{log.read_text()[-3000:]}"
+                )
             time.sleep(0.5)
         yield lab
     finally:

@@ -96,6 +96,7 @@ def test_start_page_lists_modules_and_exercises(page: object, course_lab: object
     page.goto(f"{course_lab.url}/?token={course_lab.token}")
     page.wait_for_selector(".jp-RenderedMarkdown h1:has-text('Welcome to the hands-on MLOps course')", timeout=90_000)
     links = page.eval_on_selector_all(".jp-RenderedMarkdown a", "els => els.map(e => e.getAttribute('href'))")
+
     def links_to(target: str) -> bool:
         return any(target in (link or "") for link in links)
 

@@ -11,16 +11,25 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-async def _execute_over_websocket(lab, kernel_id: str, code: str, timeout: float = 300.0) -> tuple[str, str]:  # noqa: ANN001
+async def _execute_over_websocket(lab, kernel_id: str, code: str, timeout: float = 300.0) -> tuple[str, str]:
     """Run ``code`` in a kernel through the server's websocket, as JupyterLab does; return (status, stdout)."""
     from tornado.websocket import websocket_connect
 
     url = lab.url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?token={lab.token}"
     connection = await asyncio.wait_for(websocket_connect(url), timeout)
     msg_id, session = uuid.uuid4().hex, uuid.uuid4().hex
-    header = {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": session, "version": "5.3", "date": ""}
+    header = {
+        "msg_id": msg_id,
+        "msg_type": "execute_request",
+        "username": "test",
+        "session": session,
+        "version": "5.3",
+        "date": "",
+    }
     content = {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False}
-    await connection.write_message(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": "shell"}))
+    await connection.write_message(
+        json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": "shell"})
+    )
     stdout, status = [], "no reply"
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -40,7 +49,7 @@ async def _execute_over_websocket(lab, kernel_id: str, code: str, timeout: float
     return status, "".join(stdout)
 
 
-def test_make_course_serves_the_course_with_its_kernel(lab) -> None:  # noqa: ANN001 - fixture
+def test_make_course_serves_the_course_with_its_kernel(lab) -> None:
     specs = lab.api("/api/kernelspecs").json()["kernelspecs"]
     assert "mlops-course" in specs, f"the course kernel is not registered: {sorted(specs)}"
     assert specs["mlops-course"]["spec"]["display_name"] == "Python 3 (MLOps course)"
@@ -58,7 +67,9 @@ def test_make_course_serves_the_course_with_its_kernel(lab) -> None:  # noqa: AN
     kernel_id = kernel.json()["id"]
     try:
         status, stdout = asyncio.run(
-            _execute_over_websocket(lab, kernel_id, "import mlops_course, sys; print(mlops_course.__version__, sys.prefix)")
+            _execute_over_websocket(
+                lab, kernel_id, "import mlops_course, sys; print(mlops_course.__version__, sys.prefix)"
+            )
         )
     finally:
         lab.api(f"/api/kernels/{kernel_id}", method="DELETE")

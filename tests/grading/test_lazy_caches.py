@@ -11,7 +11,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import by_student, run_grade
+
+from helpers.grading_run import by_student, run_grade
 
 pytestmark = pytest.mark.grading
 
@@ -20,11 +21,38 @@ STEM = "exlazy_cache"
 
 def _notebook(solution: str, test: str) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "mlops-course", "display_name": "Python 3 (MLOps course)", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "mlops-course",
+        "display_name": "Python 3 (MLOps course)",
+        "language": "python",
+    }
     nb.metadata["mlops_course"] = {"exercise": STEM}
     nb.cells = [
-        nbformat.v4.new_code_cell(solution, metadata={"nbgrader": {"schema_version": 3, "grade_id": "answer", "solution": True, "grade": False, "locked": False}}),
-        nbformat.v4.new_code_cell(test, metadata={"nbgrader": {"schema_version": 3, "grade_id": "test_answer", "grade": True, "locked": True, "points": 10, "solution": False}}),
+        nbformat.v4.new_code_cell(
+            solution,
+            metadata={
+                "nbgrader": {
+                    "schema_version": 3,
+                    "grade_id": "answer",
+                    "solution": True,
+                    "grade": False,
+                    "locked": False,
+                }
+            },
+        ),
+        nbformat.v4.new_code_cell(
+            test,
+            metadata={
+                "nbgrader": {
+                    "schema_version": 3,
+                    "grade_id": "test_answer",
+                    "grade": True,
+                    "locked": True,
+                    "points": 10,
+                    "solution": False,
+                }
+            },
+        ),
     ]
     return nb
 

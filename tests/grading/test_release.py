@@ -16,8 +16,9 @@ from mlops_course.grading.release import (
     strip_hidden,
     stub_source,
 )
+from mlops_course.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 
 
 def test_code_stub_keeps_indentation_and_surrounding_lines() -> None:
@@ -41,8 +42,11 @@ def test_hidden_tests_are_removed() -> None:
 
 def _instructor() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
-    sol = nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", execution_count=3,
-                                    outputs=[nbformat.v4.new_output("stream", text="1\n")])
+    sol = nbformat.v4.new_code_cell(
+        "### BEGIN SOLUTION\nx = 1\n### END SOLUTION",
+        execution_count=3,
+        outputs=[nbformat.v4.new_output("stream", text="1\n")],
+    )
     sol.metadata = {"nbgrader": {"schema_version": 3, "grade_id": "s", "solution": True}, "execution": {"t": 1}}
     test = nbformat.v4.new_code_cell("assert x == 1\n### BEGIN HIDDEN TESTS\nassert x > 0\n### END HIDDEN TESTS")
     test.metadata = {"nbgrader": {"schema_version": 3, "grade_id": "t", "grade": True, "locked": True, "points": 2}}

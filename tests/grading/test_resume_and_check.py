@@ -8,11 +8,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import grading_submissions as subs
 import pytest
-from conftest import by_student, run_grade
 
 from mlops_course.grading.check import EXIT_FAILED, EXIT_PASSED, EXIT_UNREADABLE, check
+
+from helpers import grading_submissions as subs
+from helpers.grading_run import by_student, run_grade
 
 pytestmark = pytest.mark.grading
 STUDENTS = ["honest_full", "honest_partial", "honest_wrong", "bad_empty"]
@@ -53,8 +54,9 @@ def test_regrade_gives_the_same_scores(tmp_path: Path) -> None:
     submissions = subs.write_class(tmp_path / "submissions", STUDENTS[:3])
     first = by_student(run_grade(submissions, tmp_path / "a"))
     second = by_student(run_grade(submissions, tmp_path / "b", regrade=True))
-    assert {s: (r["score"], [t["outcome"] for t in r["tests"]]) for s, r in first.items()} == \
-           {s: (r["score"], [t["outcome"] for t in r["tests"]]) for s, r in second.items()}
+    assert {s: (r["score"], [t["outcome"] for t in r["tests"]]) for s, r in first.items()} == {
+        s: (r["score"], [t["outcome"] for t in r["tests"]]) for s, r in second.items()
+    }
 
 
 def test_no_notebook_anywhere_is_a_clear_error(tmp_path: Path) -> None:

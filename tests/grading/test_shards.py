@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_submissions import RIGHT, WRONG, answered
+
+from helpers.grading_submissions import RIGHT, WRONG, answered
 
 pytestmark = pytest.mark.grading
 
@@ -36,19 +37,29 @@ def test_shards_cover_the_class_once_and_merge_to_the_single_run(tmp_path: Path)
     shard_books = []
     for index in range(3):
         out = tmp_path / f"shard{index}"
-        done = subprocess.run([CLI, "grade", str(submissions), "--shard", f"{index}/3", "--out", str(out), *common],
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [CLI, "grade", str(submissions), "--shard", f"{index}/3", "--out", str(out), *common],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         shard_books.append(out / "gradebook.csv")
     shard_rows = [_rows(book) for book in shard_books]
     assert sum(len(rows) for rows in shard_rows) == 7, "every student graded exactly once across the shards"
 
     merged = tmp_path / "merged.csv"
-    done = subprocess.run([CLI, "merge-gradebooks", *map(str, shard_books), "--out", str(merged)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [CLI, "merge-gradebooks", *map(str, shard_books), "--out", str(merged)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     single = tmp_path / "single"
-    done = subprocess.run([CLI, "grade", str(submissions), "--out", str(single), *common], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [CLI, "grade", str(submissions), "--out", str(single), *common], capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert _rows(merged) == _rows(single / "gradebook.csv")
     assert _rows(merged)[("student_without_notebook", STEM)][1] == "invalid"
@@ -57,6 +68,10 @@ def test_shards_cover_the_class_once_and_merge_to_the_single_run(tmp_path: Path)
 def test_bad_shard_values_are_refused_clearly(tmp_path: Path) -> None:
     (tmp_path / "s" / "a").mkdir(parents=True)
     for bad, phrase in (("3/3", "0 to N-1"), ("half", "i/N")):
-        done = subprocess.run([CLI, "grade", str(tmp_path / "s"), "--shard", bad, "--out", str(tmp_path / "g")],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [CLI, "grade", str(tmp_path / "s"), "--shard", bad, "--out", str(tmp_path / "g")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 2 and phrase in done.stderr, done.stderr

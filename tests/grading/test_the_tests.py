@@ -13,13 +13,15 @@ from typing import Any
 
 import nbformat
 import pytest
-from conftest import run_grade
 
 from mlops_course.grading.format import read_instructor
 from mlops_course.grading.jobs import Limits
 from mlops_course.grading.release import notebook_bytes, release_notebook, stub_source
+from mlops_course.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+from helpers.grading_run import run_grade
+
+ROOT = PROJECT_ROOT
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 LIMITS = Limits(cell_timeout=300, notebook_timeout=900)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-import grading_submissions as subs
 import pytest
+
+from helpers import grading_submissions as subs
 
 pytestmark = pytest.mark.grading
 
@@ -31,7 +32,10 @@ def test_each_submission_gets_its_honest_score(graded_class: dict[str, Any], stu
     assert result["score"] == pytest.approx(score), (result["message"], result["tests"], result["flags"])
     assert result["max_score"] == 100
     if phrase:
-        assert phrase in result["message"] or any(phrase in f for f in result["flags"]), (result["message"], result["flags"])
+        assert phrase in result["message"] or any(phrase in f for f in result["flags"]), (
+            result["message"],
+            result["flags"],
+        )
 
 
 def test_honest_submissions_pass_and_fail_tests(graded_class: dict[str, Any]) -> None:
@@ -39,9 +43,13 @@ def test_honest_submissions_pass_and_fail_tests(graded_class: dict[str, Any]) ->
     assert all(t["outcome"] == "passed" for t in results["honest_full"]["tests"])
     assert all(t["outcome"] == "failed" for t in results["honest_wrong"]["tests"])
     partial = {t["grade_id"]: t["outcome"] for t in results["honest_partial"]["tests"]}
-    assert partial == {"test_default_rate": "passed", "test_default_rate_hidden": "passed",
-                       "test_invalid_ages": "failed", "test_invalid_ages_hidden": "failed",
-                       "test_worst_month": "passed"}
+    assert partial == {
+        "test_default_rate": "passed",
+        "test_default_rate_hidden": "passed",
+        "test_invalid_ages": "failed",
+        "test_invalid_ages_hidden": "failed",
+        "test_worst_month": "passed",
+    }
 
 
 def test_visible_messages_only(graded_class: dict[str, Any]) -> None:
@@ -88,9 +96,27 @@ def test_plain_nbval_is_fooled_by_a_custom_exception_handler(tmp_path) -> None:
     (tmp_path / "none.ini").write_text("[pytest]\n")
     nbformat.write(nb, path)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "nbval.plugin", "--nbval-lax", "--nbval-kernel-name", "mlops-course",
-         str(path), "-q", "-p", "no:cacheprovider", "--noconftest", "-c", str(tmp_path / "none.ini"),
-         "--rootdir", str(tmp_path)],
-        capture_output=True, text=True, env={**__import__("os").environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "nbval.plugin",
+            "--nbval-lax",
+            "--nbval-kernel-name",
+            "mlops-course",
+            str(path),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--noconftest",
+            "-c",
+            str(tmp_path / "none.ini"),
+            "--rootdir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     assert "2 passed" in done.stdout, done.stdout + done.stderr

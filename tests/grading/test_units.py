@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import grading_submissions as subs
 import nbformat
 import pytest
 
@@ -17,11 +16,19 @@ from mlops_course.grading.merge import match_solutions, merge
 from mlops_course.grading.runner import CellRecord, Channel, GradingPlugin
 from mlops_course.grading.scan import scan_sources
 
+from helpers import grading_submissions as subs
 
-@pytest.mark.parametrize(("data", "phrase"), [
-    (b"", "is empty"), (b"{not json", "not valid JSON"), (b"[1, 2]", "not a Jupyter notebook"),
-    (subs.NBFORMAT3, "format 3"), (b'{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "damaged"),
-])
+
+@pytest.mark.parametrize(
+    ("data", "phrase"),
+    [
+        (b"", "is empty"),
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "not a Jupyter notebook"),
+        (subs.NBFORMAT3, "format 3"),
+        (b'{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "damaged"),
+    ],
+)
 def test_unreadable_notebooks_are_refused_with_a_message(data: bytes, phrase: str) -> None:
     with pytest.raises(SubmissionError, match=phrase):
         read_notebook_bytes(data, "alice/ex0.ipynb")
@@ -52,16 +59,19 @@ def _plugin(token: str = "abc") -> tuple[GradingPlugin, dict]:
     return plugin, {"kind": "test", "grade_id": "t", "token": token}
 
 
-@pytest.mark.parametrize(("stdout", "status", "errors", "passed", "expected"), [
-    (f"hi\n{MARK}abc {{\"critical\": [], \"noted\": []}}\n", "ok", [], True, "passed"),
-    ("hi\n", "ok", [], True, "failed"),  # no sentinel: the test did not run to its end
-    (f"{MARK}abc {{\"critical\": [], \"noted\": []}}\nlater\n", "ok", [], True, "failed"),  # not last
-    (f"{MARK}zzz {{\"critical\": [], \"noted\": []}}\n", "ok", [], True, "failed"),  # other token
-    (f"{MARK}abc {{\"critical\": [\"x\"], \"noted\": []}}\n", "ok", [], True, "failed"),  # tampering
-    (f"{MARK}abc {{\"critical\": [], \"noted\": []}}\n", "error", [], True, "failed"),  # reply status
-    (f"{MARK}abc {{\"critical\": [], \"noted\": []}}\n", "ok", [{"ename": "E", "evalue": "v"}], True, "failed"),
-    (f"{MARK}abc {{\"critical\": [], \"noted\": []}}\n", "ok", [], False, "failed"),  # nbval failed
-])
+@pytest.mark.parametrize(
+    ("stdout", "status", "errors", "passed", "expected"),
+    [
+        (f'hi\n{MARK}abc {{"critical": [], "noted": []}}\n', "ok", [], True, "passed"),
+        ("hi\n", "ok", [], True, "failed"),  # no sentinel: the test did not run to its end
+        (f'{MARK}abc {{"critical": [], "noted": []}}\nlater\n', "ok", [], True, "failed"),  # not last
+        (f'{MARK}zzz {{"critical": [], "noted": []}}\n', "ok", [], True, "failed"),  # other token
+        (f'{MARK}abc {{"critical": ["x"], "noted": []}}\n', "ok", [], True, "failed"),  # tampering
+        (f'{MARK}abc {{"critical": [], "noted": []}}\n', "error", [], True, "failed"),  # reply status
+        (f'{MARK}abc {{"critical": [], "noted": []}}\n', "ok", [{"ename": "E", "evalue": "v"}], True, "failed"),
+        (f'{MARK}abc {{"critical": [], "noted": []}}\n', "ok", [], False, "failed"),  # nbval failed
+    ],
+)
 def test_verdict_needs_every_signal(stdout: str, status: str, errors: list, passed: bool, expected: str) -> None:
     plugin, info = _plugin()
     record = CellRecord(reply_status=status, errors=errors, stdout_tail=stdout)
@@ -71,24 +81,63 @@ def test_verdict_needs_every_signal(stdout: str, status: str, errors: list, pass
 def test_scan_flags_red_flag_apis_and_not_ordinary_code() -> None:
     assert scan_sources([subs.RIGHT[subs.T1], subs.RIGHT[subs.T2]]) == []
     flags = scan_sources([subs.CUSTOM_EXC, subs.MONKEYPATCH, subs.EXIT_KERNEL, "import ctypes"])
-    assert {"set_custom_exc", "get_ipython", "monkeypatch-library", "builtins-assignment", "exit-kill", "ctypes"} <= set(flags)
+    assert {
+        "set_custom_exc",
+        "get_ipython",
+        "monkeypatch-library",
+        "builtins-assignment",
+        "exit-kill",
+        "ctypes",
+    } <= set(flags)
 
 
 def test_gradebook_neutralises_spreadsheet_formulas() -> None:
-    text = gradebook_text([{"student_id": "=cmd()", "exercise": "ex0", "score": 1, "max_score": 2,
-                            "status": "graded", "message": "+evil\nline", "flags": ["a", "b"]}])
+    text = gradebook_text(
+        [
+            {
+                "student_id": "=cmd()",
+                "exercise": "ex0",
+                "score": 1,
+                "max_score": 2,
+                "status": "graded",
+                "message": "+evil\nline",
+                "flags": ["a", "b"],
+            }
+        ]
+    )
     row = text.splitlines()[1]
     assert row.startswith("'=cmd()") and "'+evil line" in row and "a;b" in row
 
 
 def test_feedback_escapes_learner_text_and_hides_hidden_tests() -> None:
-    result = {"student_id": "<script>x</script>", "exercise": "ex0", "score": 1, "max_score": 2,
-              "status": "graded", "message": "", "graded_at": "now",
-              "tests": [{"grade_id": "v", "hidden": False, "outcome": "failed", "points": 0, "max_points": 1,
-                         "message": "<img src=x onerror=alert(1)>"},
-                        {"grade_id": "h", "hidden": True, "outcome": "failed", "points": 0, "max_points": 1,
-                         "message": "secret expected value 42"}],
-              "solution_errors": [{"grade_id": "s", "message": "<b>boom</b>"}]}
+    result = {
+        "student_id": "<script>x</script>",
+        "exercise": "ex0",
+        "score": 1,
+        "max_score": 2,
+        "status": "graded",
+        "message": "",
+        "graded_at": "now",
+        "tests": [
+            {
+                "grade_id": "v",
+                "hidden": False,
+                "outcome": "failed",
+                "points": 0,
+                "max_points": 1,
+                "message": "<img src=x onerror=alert(1)>",
+            },
+            {
+                "grade_id": "h",
+                "hidden": True,
+                "outcome": "failed",
+                "points": 0,
+                "max_points": 1,
+                "message": "secret expected value 42",
+            },
+        ],
+        "solution_errors": [{"grade_id": "s", "message": "<b>boom</b>"}],
+    }
     html = feedback_html(result)
     assert "<script>" not in html and "<img" not in html and "<b>boom" not in html
     assert "&lt;img src=x" in html and "secret expected value" not in html

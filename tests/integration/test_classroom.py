@@ -32,7 +32,7 @@ CELL_TIMEOUT = 120
 SMOKE_EXPERIMENT = "classroom-smoke"
 
 
-def _smoke_notebook():  # noqa: ANN202 - nbformat node
+def _smoke_notebook():
     """A tiny learner notebook (used while Module 1 does not exist): one run with an artifact."""
     import nbformat
 
@@ -48,7 +48,11 @@ print("logged", run.info.run_id)
 """
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source.strip())]
-    notebook.metadata["kernelspec"] = {"name": "mlops-course", "display_name": "Python 3 (MLOps course)", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "mlops-course",
+        "display_name": "Python 3 (MLOps course)",
+        "language": "python",
+    }
     return notebook
 
 
@@ -63,16 +67,20 @@ def _exercise_solution() -> tuple[Path, bool]:
 
 EXERCISE, EXERCISE_LOGS_RUNS = _exercise_solution()
 LEARNER_NOTEBOOKS = [
-    pytest.param(MODULE_1 if MODULE_1.exists() else None, True, id="module1" if MODULE_1.exists() else "smoke-notebook"),
     pytest.param(
-        EXERCISE, EXERCISE_LOGS_RUNS, id=EXERCISE.stem,
+        MODULE_1 if MODULE_1.exists() else None, True, id="module1" if MODULE_1.exists() else "smoke-notebook"
+    ),
+    pytest.param(
+        EXERCISE,
+        EXERCISE_LOGS_RUNS,
+        id=EXERCISE.stem,
         marks=pytest.mark.skipif(not EXERCISE.exists(), reason=f"{EXERCISE.name} not written yet"),
     ),
 ]
 
 
 @pytest.fixture(scope="module")
-def classroom():  # noqa: ANN201
+def classroom():
     """The class services with accounts ``alice`` and ``bob``; stopped after the module's tests."""
     from mlops_course.classroom.learners import Learner, add_learners
     from mlops_course.classroom.services import classroom_services
@@ -87,7 +95,7 @@ def classroom():  # noqa: ANN201
         yield services, learners
 
 
-def _env_for(services, learner) -> dict[str, str]:  # noqa: ANN001
+def _env_for(services, learner) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "AWS_"))}
     env |= {
         "MLFLOW_TRACKING_URI": services.tracking_uri,
@@ -111,7 +119,7 @@ def _run_as(notebook_path: Path | None, env: dict[str, str], workdir: Path) -> N
     client.execute(env=env)
 
 
-def _runs(services) -> dict[str, tuple[str, str]]:  # noqa: ANN001
+def _runs(services) -> dict[str, tuple[str, str]]:
     """run id -> (experiment id, artifact URI), read straight from PostgreSQL."""
     connection = services.postgres.connect("mlflow")
     try:
@@ -123,12 +131,16 @@ def _runs(services) -> dict[str, tuple[str, str]]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("notebook_path", "logs_runs"), LEARNER_NOTEBOOKS)
-def test_learner_notebook_logs_runs_to_postgres_and_artifacts_to_s3(classroom, notebook_path, logs_runs, tmp_path) -> None:  # noqa: ANN001
+def test_learner_notebook_logs_runs_to_postgres_and_artifacts_to_s3(
+    classroom, notebook_path, logs_runs, tmp_path
+) -> None:
     services, learners = classroom
     before = _runs(services)
     started = time.perf_counter()
     _run_as(notebook_path, _env_for(services, learners["alice"]), tmp_path)
-    print(f"{notebook_path.name if notebook_path else 'smoke notebook'} ran against the class server in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{notebook_path.name if notebook_path else 'smoke notebook'} ran against the class server in {time.perf_counter() - started:.1f} s"
+    )
 
     new_runs = {run_id: info for run_id, info in _runs(services).items() if run_id not in before}
     if not logs_runs:
@@ -144,7 +156,7 @@ def test_learner_notebook_logs_runs_to_postgres_and_artifacts_to_s3(classroom, n
     )
 
 
-def test_second_learner_reads_but_cannot_change_first_learners_work(classroom, monkeypatch) -> None:  # noqa: ANN001
+def test_second_learner_reads_but_cannot_change_first_learners_work(classroom, monkeypatch) -> None:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
@@ -159,7 +171,9 @@ def test_second_learner_reads_but_cannot_change_first_learners_work(classroom, m
 
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "bob")
     monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", learners["bob"].password)
-    assert client.get_experiment(experiment_id).experiment_id == experiment_id, "bob must be able to read (default READ)"
+    assert client.get_experiment(experiment_id).experiment_id == experiment_id, (
+        "bob must be able to read (default READ)"
+    )
     for attempt in (
         lambda: client.create_run(experiment_id),
         lambda: client.log_metric(run.info.run_id, "accuracy", 0.1),
@@ -167,12 +181,14 @@ def test_second_learner_reads_but_cannot_change_first_learners_work(classroom, m
     ):
         with pytest.raises(MlflowException) as denied:  # HTTP 403, error code PERMISSION_DENIED
             attempt()
-        assert denied.value.error_code == "PERMISSION_DENIED", f"expected PERMISSION_DENIED, got {denied.value.error_code}"
+        assert denied.value.error_code == "PERMISSION_DENIED", (
+            f"expected PERMISSION_DENIED, got {denied.value.error_code}"
+        )
     bob_experiment = client.create_experiment(f"bob-own-{secrets.token_hex(4)}")
     client.create_run(bob_experiment)  # bob may still work in his own experiment
 
 
-def test_learner_connection_check_against_the_real_server(classroom) -> None:  # noqa: ANN001
+def test_learner_connection_check_against_the_real_server(classroom) -> None:
     from mlops_course.classroom.connection import ClassroomConnectionError, check_connection
 
     services, learners = classroom
@@ -184,7 +200,7 @@ def test_learner_connection_check_against_the_real_server(classroom) -> None:  #
         check_connection(services.tracking_uri, "", "")
 
 
-def test_two_learners_run_the_same_notebook(classroom, tmp_path) -> None:  # noqa: ANN001
+def test_two_learners_run_the_same_notebook(classroom, tmp_path) -> None:
     services, learners = classroom
     for name in ("alice", "bob"):
         _run_as(None, _env_for(services, learners[name]), tmp_path)

@@ -58,7 +58,7 @@ class _Stop(Exception):
     """Raised in the main thread when ``up`` receives SIGTERM."""
 
 
-def _raise_stop(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
+def _raise_stop(signum: int, frame: object) -> None:
     raise _Stop()
 
 
@@ -69,13 +69,18 @@ def cmd_up(args: argparse.Namespace) -> int:
     admin_password = os.environ.get("MLFLOW_AUTH_ADMIN_PASSWORD", "")
     db_password = os.environ.get("POSTGRES_PASSWORD", "")
     if len(admin_password) < 12:
-        return _fail("set MLFLOW_AUTH_ADMIN_PASSWORD to the instructor's admin password (at least 12 characters). " + SECRETS_HELP)
+        return _fail(
+            "set MLFLOW_AUTH_ADMIN_PASSWORD to the instructor's admin password (at least 12 characters). "
+            + SECRETS_HELP
+        )
     if len(db_password) < 12:
         return _fail("set POSTGRES_PASSWORD to the database password (at least 12 characters). " + SECRETS_HELP)
     data_dir = Path(args.data_dir).resolve()
     state = _read_state(data_dir)
     if state and _pid_alive(int(state["pid"])):
-        return _fail(f"the class services already run (pid {state['pid']}) at {state['tracking_uri']}; `mlops-course classroom down` first.")
+        return _fail(
+            f"the class services already run (pid {state['pid']}) at {state['tracking_uri']}; `mlops-course classroom down` first."
+        )
     artifacts = None
     if args.bucket:
         artifacts = ObjectStore(
@@ -86,15 +91,28 @@ def cmd_up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
         with classroom_services(
-            admin_password=admin_password, data_dir=data_dir, db_password=db_password, artifacts=artifacts,
-            host=args.host, port=args.port, workers=args.workers,
+            admin_password=admin_password,
+            data_dir=data_dir,
+            db_password=db_password,
+            artifacts=artifacts,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
             secret_key=os.environ.get("MLFLOW_FLASK_SERVER_SECRET_KEY") or None,
         ) as services:
             state_path = data_dir / STATE_FILE
-            state_path.write_text(json.dumps({"pid": os.getpid(), "tracking_uri": services.tracking_uri, "host": args.host}))
-            where = "the local S3 emulator (in memory: artifacts are lost when stopped)" if artifacts is None else f"s3://{args.bucket}"
+            state_path.write_text(
+                json.dumps({"pid": os.getpid(), "tracking_uri": services.tracking_uri, "host": args.host})
+            )
+            where = (
+                "the local S3 emulator (in memory: artifacts are lost when stopped)"
+                if artifacts is None
+                else f"s3://{args.bucket}"
+            )
             print(f"Class MLflow server: {services.tracking_uri} (listening on {args.host})")
-            print(f"  runs and models: PostgreSQL in {data_dir}; artifacts: {where} (default bucket name {DEFAULT_BUCKET})")
+            print(
+                f"  runs and models: PostgreSQL in {data_dir}; artifacts: {where} (default bucket name {DEFAULT_BUCKET})"
+            )
             print("  instructor login: admin / $MLFLOW_AUTH_ADMIN_PASSWORD")
             print("  add learners:     mlops-course classroom add-learners class.csv")
             print("  stop:             Ctrl-C, or mlops-course classroom down", flush=True)
@@ -147,7 +165,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         healthy = requests.get(f"{uri}/health", timeout=5).status_code == 200
     except requests.RequestException:
         healthy = False
-    print(f"Class services: running (pid {state['pid']}), MLflow at {uri} {'answers' if healthy else 'does NOT answer'}.")
+    print(
+        f"Class services: running (pid {state['pid']}), MLflow at {uri} {'answers' if healthy else 'does NOT answer'}."
+    )
     return 0 if healthy else 1
 
 
@@ -171,7 +191,9 @@ def cmd_add_learners(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     print(f"Accounts created: {len(report.created)}; already there (unchanged): {len(report.existing)}.")
     if args.credentials_out:
-        path = write_credentials([learner for learner in learners if learner.username in report.created], args.credentials_out)
+        path = write_credentials(
+            [learner for learner in learners if learner.username in report.created], args.credentials_out
+        )
         print(f"Logins of the new accounts written to {path} (owner-only); hand them out, keep it out of git.")
     return 0
 
@@ -191,13 +213,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_merge_gradebooks(args: argparse.Namespace) -> int:
     """Merge shard gradebooks into one."""
-    from mlops_course.classroom.gradebook import merge_gradebooks
+    from mlops_course.grading.shard_merge import merge_gradebooks
 
     try:
         report = merge_gradebooks(args.gradebooks, args.out)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
-    print(f"{report.rows} rows written to {report.out}; {report.duplicates} identical copies merged; {len(report.conflicts)} conflicts.")
+    print(
+        f"{report.rows} rows written to {report.out}; {report.duplicates} identical copies merged; {len(report.conflicts)} conflicts."
+    )
     for conflict in report.conflicts:
         print(f"  conflict: {conflict.describe()}")
     return 0
@@ -205,16 +229,27 @@ def cmd_merge_gradebooks(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``classroom`` (up, down, status, add-learners, doctor) and ``merge-gradebooks``."""
-    classroom = subparsers.add_parser("classroom", help="a shared MLflow server for a class", description=__doc__.splitlines()[0])
+    classroom = subparsers.add_parser(
+        "classroom", help="a shared MLflow server for a class", description=__doc__.splitlines()[0]
+    )
     actions = classroom.add_subparsers(dest="classroom_command", metavar="ACTION")
     classroom.set_defaults(func=lambda _args: (classroom.print_help(), 2)[1])
-    data_dir = {"default": str(_default_data_dir()), "help": "folder of the database and logs (default: .course-data/classroom)"}
+    data_dir = {
+        "default": str(_default_data_dir()),
+        "help": "folder of the database and logs (default: .course-data/classroom)",
+    }
 
-    up = actions.add_parser("up", help="start PostgreSQL, the object store and MLflow with accounts", epilog=SECRETS_HELP)
+    up = actions.add_parser(
+        "up", help="start PostgreSQL, the object store and MLflow with accounts", epilog=SECRETS_HELP
+    )
     up.add_argument("--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 to serve the class network")
     up.add_argument("--port", type=int, default=5000, help="MLflow's port (default 5000)")
     up.add_argument("--workers", type=int, default=4, help="MLflow worker processes (default 4)")
-    up.add_argument("--bucket", default=os.environ.get("CLASSROOM_S3_BUCKET"), help="an S3 bucket for artifacts (AWS_* and MLFLOW_S3_ENDPOINT_URL from the environment); default: the local emulator")
+    up.add_argument(
+        "--bucket",
+        default=os.environ.get("CLASSROOM_S3_BUCKET"),
+        help="an S3 bucket for artifacts (AWS_* and MLFLOW_S3_ENDPOINT_URL from the environment); default: the local emulator",
+    )
     up.add_argument("--data-dir", **data_dir)
     up.add_argument("--for-seconds", type=float, default=None, help=argparse.SUPPRESS)
     up.set_defaults(func=cmd_up)
@@ -230,18 +265,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     add = actions.add_parser("add-learners", help="create learner accounts from a CSV (username[,password])")
     add.add_argument("class_list", type=Path, help="CSV with a 'username' column and optionally 'password'")
-    add.add_argument("--server", default=None, help="the class server (default: MLFLOW_TRACKING_URI or the running `up`)")
+    add.add_argument(
+        "--server", default=None, help="the class server (default: MLFLOW_TRACKING_URI or the running `up`)"
+    )
     add.add_argument("--admin-user", default="admin", help="admin account (password from MLFLOW_AUTH_ADMIN_PASSWORD)")
-    add.add_argument("--credentials-out", type=Path, default=None, help="write the new accounts' logins here (owner-only)")
+    add.add_argument(
+        "--credentials-out", type=Path, default=None, help="write the new accounts' logins here (owner-only)"
+    )
     add.add_argument("--data-dir", **data_dir)
     add.set_defaults(func=cmd_add_learners)
 
     doctor = actions.add_parser("doctor", help="learners: check that MLflow settings reach the class server")
-    doctor.add_argument("--no-auth", action="store_true", help="accept a server without accounts (a private practice server)")
+    doctor.add_argument(
+        "--no-auth", action="store_true", help="accept a server without accounts (a private practice server)"
+    )
     doctor.add_argument("--timeout", type=float, default=5.0, help="seconds per request (default 5)")
     doctor.set_defaults(func=cmd_doctor)
 
-    merge = subparsers.add_parser("merge-gradebooks", help="merge shard gradebooks into one (no lost or duplicated rows)")
+    merge = subparsers.add_parser(
+        "merge-gradebooks", help="merge shard gradebooks into one (no lost or duplicated rows)"
+    )
     merge.add_argument("gradebooks", nargs="+", type=Path, help="each shard's gradebook.csv")
-    merge.add_argument("--out", type=Path, default=Path("grades/gradebook.csv"), help="merged gradebook (default grades/gradebook.csv)")
+    merge.add_argument(
+        "--out", type=Path, default=Path("grades/gradebook.csv"), help="merged gradebook (default grades/gradebook.csv)"
+    )
     merge.set_defaults(func=cmd_merge_gradebooks)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Protocol
-from urllib.parse import urlparse
+from typing import Any, Protocol, cast
+
+from mlops_course.tracking_store import is_server
+from mlops_course.tracking_store import tracking_uri as course_uri
 
 HEALTH_PATH = "/health"
 CURRENT_USER_PATH = "/api/2.0/mlflow/users/current"
@@ -21,7 +23,7 @@ SET_CREDENTIALS = "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
 class HttpGetter(Protocol):
     """What :func:`check_connection` needs from ``requests`` (a session or the module)."""
 
-    def get(self, url: str, **kwargs: Any) -> Any: ...  # noqa: D102
+    def get(self, url: str, **kwargs: Any) -> Any: ...
 
 
 class ClassroomConnectionError(RuntimeError):
@@ -55,10 +57,6 @@ class ConnectionStatus:
         return f"Connected to {self.tracking_uri} as {self.username} ({role})."
 
 
-def _is_server(uri: str) -> bool:
-    return urlparse(uri).scheme in ("http", "https")
-
-
 def check_connection(
     tracking_uri: str | None = None,
     username: str | None = None,
@@ -88,24 +86,24 @@ def check_connection(
     if timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
     uri = (tracking_uri if tracking_uri is not None else os.environ.get("MLFLOW_TRACKING_URI", "")).strip()
-    if not uri or not _is_server(uri):
-        from mlops_course.tracking import tracking_uri as course_uri
-
+    if not uri or not is_server(uri):
         return ConnectionStatus(tracking_uri=uri or course_uri(), mode="local")
     uri = uri.rstrip("/")
     username = username if username is not None else os.environ.get("MLFLOW_TRACKING_USERNAME") or None
     password = password if password is not None else os.environ.get("MLFLOW_TRACKING_PASSWORD") or None
     if bool(username) != bool(password):
         missing = "MLFLOW_TRACKING_PASSWORD" if username else "MLFLOW_TRACKING_USERNAME"
-        raise ClassroomConnectionError(f"{missing} is not set: set both {SET_CREDENTIALS} to the account your instructor gave you.")
-    if http is None:
-        import requests as http  # type: ignore[no-redef]
+        raise ClassroomConnectionError(
+            f"{missing} is not set: set both {SET_CREDENTIALS} to the account your instructor gave you."
+        )
     import requests
 
+    client: HttpGetter = http if http is not None else cast(HttpGetter, requests)  # the module gets like a session
+
     try:
-        health = http.get(f"{uri}{HEALTH_PATH}", timeout=timeout)
+        health = client.get(f"{uri}{HEALTH_PATH}", timeout=timeout)
         auth = (username, password) if username else None
-        answer = http.get(f"{uri}{CURRENT_USER_PATH}", auth=auth, timeout=timeout)
+        answer = client.get(f"{uri}{CURRENT_USER_PATH}", auth=auth, timeout=timeout)
     except requests.Timeout:
         raise ClassroomConnectionError(
             f"The class server at {uri} did not answer within {timeout:g} s. Check MLFLOW_TRACKING_URI "
@@ -143,7 +141,9 @@ def check_connection(
             "(ask your instructor to reset your password if you lost it)."
         )
     if answer.status_code != 200:
-        raise ClassroomConnectionError(f"The class server at {uri} answered {answer.status_code} when asked who you are; tell your instructor.")
+        raise ClassroomConnectionError(
+            f"The class server at {uri} answered {answer.status_code} when asked who you are; tell your instructor."
+        )
     user = (answer.json() or {}).get("user", {})
     return ConnectionStatus(
         tracking_uri=uri,

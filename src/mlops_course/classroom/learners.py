@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 CREATE_USER_PATH = "/api/2.0/mlflow/users/create"
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -23,7 +23,7 @@ MIN_PASSWORD_LENGTH = 12  # MLflow refuses shorter passwords
 class HttpPoster(Protocol):
     """What :func:`add_learners` needs from ``requests`` (a session or the module)."""
 
-    def post(self, url: str, **kwargs: Any) -> Any: ...  # noqa: D102
+    def post(self, url: str, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,17 @@ def read_learners(path: str | Path) -> list[Learner]:
         for line, row in enumerate(reader, start=2):
             username = (row.get("username") or "").strip()
             if not USERNAME_PATTERN.match(username):
-                raise ValueError(f"{source}:{line}: username {username!r} must be 1-64 letters, digits, '.', '_', '@' or '-'.")
+                raise ValueError(
+                    f"{source}:{line}: username {username!r} must be 1-64 letters, digits, '.', '_', '@' or '-'."
+                )
             if username in seen:
                 raise ValueError(f"{source}:{line}: username {username!r} appears twice.")
             seen.add(username)
             password = (row.get("password") or "").strip() or secrets.token_urlsafe(12)
             if len(password) < MIN_PASSWORD_LENGTH:
-                raise ValueError(f"{source}:{line}: the password of {username!r} must have at least {MIN_PASSWORD_LENGTH} characters.")
+                raise ValueError(
+                    f"{source}:{line}: the password of {username!r} must have at least {MIN_PASSWORD_LENGTH} characters."
+                )
             learners.append(Learner(username, password))
     return learners
 
@@ -104,21 +108,28 @@ def add_learners(
     """
     if not tracking_uri.startswith(("http://", "https://")):
         raise ValueError(f"tracking_uri must be the class server's http(s) address, got {tracking_uri!r}.")
-    if http is None:
-        import requests as http  # type: ignore[no-redef]
+    import requests
+
+    client: HttpPoster = http if http is not None else cast(HttpPoster, requests)  # the module posts like a session
     report = AddReport()
     url = tracking_uri.rstrip("/") + CREATE_USER_PATH
     for learner in learners:
-        answer = http.post(
-            url, json={"username": learner.username, "password": learner.password},
-            auth=(admin_username, admin_password), timeout=timeout,
+        answer = client.post(
+            url,
+            json={"username": learner.username, "password": learner.password},
+            auth=(admin_username, admin_password),
+            timeout=timeout,
         )
         if answer.status_code == 200:
             report.created.append(learner.username)
         elif answer.status_code == 400 and "RESOURCE_ALREADY_EXISTS" in answer.text:
             report.existing.append(learner.username)
         elif answer.status_code in (401, 403):
-            raise PermissionError(f"The server refused to create accounts for {admin_username!r} ({answer.status_code}): use an admin login.")
+            raise PermissionError(
+                f"The server refused to create accounts for {admin_username!r} ({answer.status_code}): use an admin login."
+            )
         else:
-            raise RuntimeError(f"Creating the account {learner.username!r} failed ({answer.status_code}): {answer.text[:300]}")
+            raise RuntimeError(
+                f"Creating the account {learner.username!r} failed ({answer.status_code}): {answer.text[:300]}"
+            )
     return report

@@ -12,35 +12,26 @@ AWS emulator (moto) unless an S3 bucket is named, and MLflow is the course's own
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlops_course.util import free_port, wait_until_healthy
+
 POSTGRES_BINARIES = ("initdb", "pg_ctl", "postgres")
 AUTH_APP = "basic-auth"
 DEFAULT_BUCKET = "mlflow-class-artifacts"
-FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 class ServiceError(RuntimeError):
     """A class service failed to start or stop; the message says which and why."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """Ask the operating system for a free TCP port on ``host``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def postgres_bin_dir() -> Path | None:
@@ -93,7 +84,7 @@ class Postgres:
         """The SQLAlchemy URI of ``database`` on this cluster (what MLflow takes)."""
         return f"postgresql+psycopg2://{self.user}:{self.password}@{self.host}:{self.port}/{database}"
 
-    def connect(self, database: str = "postgres"):  # noqa: ANN201 - psycopg2 connection
+    def connect(self, database: str = "postgres"):
         """Open a psycopg2 connection to ``database`` (autocommit on)."""
         import psycopg2
 
@@ -149,7 +140,7 @@ def postgres_cluster(
     if bin_dir is None:
         raise ServiceError("PostgreSQL is not installed: `apt-get install -y postgresql` (Debian/Ubuntu).")
     throwaway = data_dir is None
-    parent = Path(tempfile.mkdtemp(prefix="mlops-classroom-pg-")) if throwaway else Path(data_dir).resolve()
+    parent = Path(tempfile.mkdtemp(prefix="mlops-classroom-pg-")) if throwaway else Path(data_dir).resolve()  # type: ignore[arg-type]  # not None here
     parent.mkdir(parents=True, exist_ok=True)
     cluster_dir, socket_dir = parent / "cluster", parent / "socket"
     fresh = not (cluster_dir / "PG_VERSION").exists()
@@ -173,28 +164,53 @@ def postgres_cluster(
             _hand_to_service_user(pwfile)
             try:
                 _run(
-                    _as_service_user([
-                        str(bin_dir / "initdb"), "-D", str(cluster_dir), "-U", user, f"--pwfile={pwfile}",
-                        "--auth=scram-sha-256", "-E", "UTF8", "--no-instructions",
-                    ]),
-                    "initdb", timeout,
+                    _as_service_user(
+                        [
+                            str(bin_dir / "initdb"),
+                            "-D",
+                            str(cluster_dir),
+                            "-U",
+                            user,
+                            f"--pwfile={pwfile}",
+                            "--auth=scram-sha-256",
+                            "-E",
+                            "UTF8",
+                            "--no-instructions",
+                        ]
+                    ),
+                    "initdb",
+                    timeout,
                 )
             finally:
                 pwfile.unlink(missing_ok=True)
         options = f"-c listen_addresses={host} -p {port} -c unix_socket_directories={socket_dir}"
         _run(
-            _as_service_user([
-                str(bin_dir / "pg_ctl"), "-D", str(cluster_dir), "-l", str(log_file), "-o", options,
-                "-w", "-t", str(int(timeout)), "start",
-            ]),
-            f"PostgreSQL start (log: {log_file})", timeout + 5,
+            _as_service_user(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(cluster_dir),
+                    "-l",
+                    str(log_file),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    str(int(timeout)),
+                    "start",
+                ]
+            ),
+            f"PostgreSQL start (log: {log_file})",
+            timeout + 5,
         )
         started = True
         _create_databases(cluster, databases)
         yield cluster
     finally:
         if started:
-            stop = _as_service_user([str(bin_dir / "pg_ctl"), "-D", str(cluster_dir), "-m", "fast", "-w", "-t", str(int(timeout)), "stop"])
+            stop = _as_service_user(
+                [str(bin_dir / "pg_ctl"), "-D", str(cluster_dir), "-m", "fast", "-w", "-t", str(int(timeout)), "stop"]
+            )
             with contextlib.suppress(ServiceError):
                 _run(stop, "PostgreSQL stop", timeout + 5)
         if throwaway:
@@ -209,7 +225,7 @@ class ObjectStore:
     bucket: str
     credentials: Mapping[str, str] = field(default_factory=dict)
 
-    def client(self):  # noqa: ANN201 - boto3 client
+    def client(self):
         """A boto3 S3 client for this store."""
         import boto3
 
@@ -233,20 +249,19 @@ class ObjectStore:
 def s3_emulator(bucket: str = DEFAULT_BUCKET, host: str = "127.0.0.1") -> Iterator[ObjectStore]:
     """Run the local AWS emulator's S3 on ``host`` (a free port) with ``bucket`` created; stop on exit.
 
-    Objects live in memory: they are gone when the block ends.
+    Objects live in memory: they are gone when the block ends. The emulator accepts any
+    credentials, so anything on this machine can read and write them.
     """
-    from moto.server import ThreadedMotoServer
+    from mlops_course.infra.cloud import AWSEmulator
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
-    server.start()
-    try:
-        bound_host, port = server.get_host_and_port()
-        store = ObjectStore(endpoint_url=f"http://{bound_host}:{port}", bucket=bucket, credentials=dict(FAKE_AWS))
+    with AWSEmulator(host=host) as aws:
+        environment = aws.environment()
+        credentials = {
+            key: environment[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+        }
+        store = ObjectStore(endpoint_url=aws.endpoint_url, bucket=bucket, credentials=credentials)
         store.client().create_bucket(Bucket=bucket)
         yield store
-    finally:
-        server.stop()
 
 
 def write_auth_config(
@@ -273,21 +288,6 @@ def write_auth_config(
     )
     path.chmod(0o600)
     return path
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen, log_file: Path, timeout: float) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log_file.read_text(errors="replace")[-1500:]
-            raise ServiceError(f"MLflow server exited (code {process.returncode}) while starting:\n{tail}")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    raise ServiceError(f"MLflow server at {url} did not answer /health within {timeout:.0f} s (log: {log_file}).")
 
 
 def _stop_process_group(process: subprocess.Popen, timeout: float = 5.0) -> None:
@@ -341,13 +341,27 @@ def mlflow_server(
         raise ValueError(f"workers must be at least 1, got {workers}.")
     port = port or free_port(host if host != "0.0.0.0" else "127.0.0.1")
     with contextlib.ExitStack() as stack:
-        folder = Path(work_dir) if work_dir else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlops-classroom-mlflow-")))
+        folder = (
+            Path(work_dir)
+            if work_dir
+            else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlops-classroom-mlflow-")))
+        )
         folder.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_TRACKING_", "AWS_"))}
         env["MLFLOW_FLASK_SERVER_SECRET_KEY"] = secret_key or secrets.token_hex(16)
         command = [
-            sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_store_uri,
-            "--host", host, "--port", str(port), "--workers", str(workers),
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            backend_store_uri,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
         ]
         if artifacts is not None:
             command += ["--serve-artifacts", "--artifacts-destination", f"s3://{artifacts.bucket}"]
@@ -367,7 +381,14 @@ def mlflow_server(
             )
         try:
             url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
-            _wait_until_healthy(url, process, log_file, timeout)
+            wait_until_healthy(
+                f"{url}/health",
+                process,
+                timeout=timeout,
+                log_path=log_file,
+                what="the MLflow server",
+                error=ServiceError,
+            )
             yield url
         finally:
             _stop_process_group(process)

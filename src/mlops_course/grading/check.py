@@ -43,8 +43,13 @@ def run_check(path: Path, limits: Limits | None = None) -> tuple[list[CheckedTes
         meta = nbgrader_meta(cell)
         if meta.get("grade") and cell.cell_type == "code":
             points = meta.get("points", 0)
-            tests.append((str(meta.get("grade_id")), float(points) if isinstance(points, (int, float)) else 0.0,
-                          HIDDEN_NOTE in cell.source))
+            tests.append(
+                (
+                    str(meta.get("grade_id")),
+                    float(points) if isinstance(points, (int, float)) else 0.0,
+                    HIDDEN_NOTE in cell.source,
+                )
+            )
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     if not tests:
@@ -56,8 +61,13 @@ def run_check(path: Path, limits: Limits | None = None) -> tuple[list[CheckedTes
         shutil.rmtree(work_root, ignore_errors=True)
     events = {e.get("grade_id"): e for e in outcome.of("test")}
     checked = [
-        CheckedTest(gid, points, hidden, str(events.get(gid, {}).get("outcome", "not_run")),
-                    str(events.get(gid, {}).get("message") or ""))
+        CheckedTest(
+            gid,
+            points,
+            hidden,
+            str(events.get(gid, {}).get("outcome", "not_run")),
+            str(events.get(gid, {}).get("message") or ""),
+        )
         for gid, points, hidden in tests
     ]
     return checked, outcome
@@ -91,7 +101,10 @@ def report(path: Path, checked: list[CheckedTest], outcome: JobOutcome) -> tuple
 def check(path: Path, limits: Limits | None = None) -> tuple[str, int]:
     """Run the self-check; returns ``(text, exit code)`` (2 for an unreadable notebook)."""
     if not path.is_file():
-        return f"{path} does not exist; give the path of your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb", EXIT_UNREADABLE
+        return (
+            f"{path} does not exist; give the path of your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb",
+            EXIT_UNREADABLE,
+        )
     try:
         checked, outcome = run_check(path, limits)
     except SubmissionError as exc:

@@ -10,16 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from mlops_course import paths
-
-
-def _fast_nbformat() -> None:
-    """Skip jsonschema's optional IRI checker: building its grammar costs ~1.4 s per process
-    and nbformat's schema never uses it. Only the grading commands' processes are affected."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+from mlops_course.grading import skip_iri_grammar
 
 
 def _release(args: argparse.Namespace) -> int:
-    _fast_nbformat()
+    skip_iri_grammar()
     from mlops_course.grading.format import FormatError
     from mlops_course.grading.release import release_folder
 
@@ -31,12 +26,14 @@ def _release(args: argparse.Namespace) -> int:
     for path in written:
         print(f"released {path}")
     for path in stale:
-        print(f"warning: {path} has no instructor notebook in {args.source}; delete it if it is obsolete", file=sys.stderr)
+        print(
+            f"warning: {path} has no instructor notebook in {args.source}; delete it if it is obsolete", file=sys.stderr
+        )
     return 0
 
 
 def _grade(args: argparse.Namespace) -> int:
-    _fast_nbformat()
+    skip_iri_grammar()
     from mlops_course.grading.format import FormatError
     from mlops_course.grading.grade import GradeOptions, grade
     from mlops_course.grading.jobs import Limits
@@ -50,7 +47,7 @@ def _grade(args: argparse.Namespace) -> int:
     )
     shard = None
     if args.shard:
-        from mlops_course.classroom.sharding import parse_shard
+        from mlops_course.grading.sharding import parse_shard
 
         try:
             shard = parse_shard(args.shard)
@@ -58,8 +55,14 @@ def _grade(args: argparse.Namespace) -> int:
             print(f"grade stopped: {exc}", file=sys.stderr)
             return 2
     options = GradeOptions(
-        source=Path(args.source), out=Path(args.out), workers=args.workers, exercises=tuple(args.exercise or ()),
-        limits=limits, max_bytes=int(args.max_notebook_mb * 1024**2), progress=not args.quiet, regrade=args.regrade,
+        source=Path(args.source),
+        out=Path(args.out),
+        workers=args.workers,
+        exercises=tuple(args.exercise or ()),
+        limits=limits,
+        max_bytes=int(args.max_notebook_mb * 1024**2),
+        progress=not args.quiet,
+        regrade=args.regrade,
         shard=shard,
     )
     try:
@@ -68,13 +71,15 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"grade stopped: {exc}", file=sys.stderr)
         return 2
     counts = Counter(str(r.get("status")) for r in results)
-    print(f"{len(results)} results ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}); "
-          f"gradebook: {options.out / 'gradebook.csv'}, summary: {options.out / 'summary.html'}")
+    print(
+        f"{len(results)} results ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}); "
+        f"gradebook: {options.out / 'gradebook.csv'}, summary: {options.out / 'summary.html'}"
+    )
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    _fast_nbformat()
+    skip_iri_grammar()
     from mlops_course.grading.check import check
     from mlops_course.grading.jobs import Limits
 
@@ -86,7 +91,9 @@ def _check(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add ``release``, ``grade`` and ``check`` to the ``mlops-course`` command line."""
     release = subparsers.add_parser("release", help="generate exercises/ from solutions/")
-    release.add_argument("--source", default=str(paths.SOLUTIONS_DIR), help="instructor notebooks (default: solutions/)")
+    release.add_argument(
+        "--source", default=str(paths.SOLUTIONS_DIR), help="instructor notebooks (default: solutions/)"
+    )
     release.add_argument("--out", default=str(paths.EXERCISES_DIR), help="learner notebooks (default: exercises/)")
     release.set_defaults(func=_release)
 
@@ -104,8 +111,12 @@ def register(subparsers: Any) -> None:
     grade.add_argument("--no-sandbox", action="store_true", help="do not use Linux namespaces (weaker isolation)")
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even unchanged submissions")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
-    grade.add_argument("--shard", metavar="i/N", help="grade only shard i of N (0-based, by SHA-256 of the student id); "
-                       "merge the shards' gradebooks with `mlops-course merge-gradebooks`")
+    grade.add_argument(
+        "--shard",
+        metavar="i/N",
+        help="grade only shard i of N (0-based, by SHA-256 of the student id); "
+        "merge the shards' gradebooks with `mlops-course merge-gradebooks`",
+    )
     grade.set_defaults(func=_grade)
 
     check = subparsers.add_parser("check", help="self-check an exercise notebook against its visible tests")

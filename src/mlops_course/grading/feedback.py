@@ -11,8 +11,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from mlops_course.grading.atomic import atomic_write_text
 from mlops_course.grading.format import ExerciseSpec
+from mlops_course.util import atomic_write_text
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}"

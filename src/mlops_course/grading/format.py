@@ -140,11 +140,15 @@ def read_notebook_bytes(data: bytes, what: str) -> NotebookNode:
             if not isinstance(cell.get("source", ""), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
                 raise ValueError("a cell has no valid type or source")
     except (ValueError, TypeError, AttributeError) as exc:
-        raise SubmissionError(f"{what} is a damaged notebook ({exc}). Download a fresh copy of the exercise and redo it.") from None
+        raise SubmissionError(
+            f"{what} is a damaged notebook ({exc}). Download a fresh copy of the exercise and redo it."
+        ) from None
     return nb
 
 
-def read_submission(path: Path, max_bytes: int = MAX_SUBMISSION_BYTES, what: str | None = None) -> tuple[NotebookNode, bytes]:
+def read_submission(
+    path: Path, max_bytes: int = MAX_SUBMISSION_BYTES, what: str | None = None
+) -> tuple[NotebookNode, bytes]:
     """Read a submitted notebook, checking its size before parsing it.
 
     Returns:

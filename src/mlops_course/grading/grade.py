@@ -9,7 +9,6 @@ are unchanged is kept (resume); results with status ``error`` are always retried
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -17,14 +16,13 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from nbformat import NotebookNode
 
 from mlops_course import paths
-from mlops_course.grading.atomic import atomic_write_json
 from mlops_course.grading.format import (
     MAX_SUBMISSION_BYTES,
     ExerciseSpec,
@@ -37,6 +35,7 @@ from mlops_course.grading.gradebook import GRADER_VERSION, load_result, result_p
 from mlops_course.grading.jobs import JobOutcome, Limits, run_job, stop_all_jobs, with_setup_cell
 from mlops_course.grading.merge import match_solutions, merge
 from mlops_course.grading.scan import scan_sources
+from mlops_course.util import atomic_write_json, sha256_hex
 
 
 @dataclass(frozen=True)
@@ -70,12 +69,8 @@ class GradeOptions:
     max_bytes: int = MAX_SUBMISSION_BYTES
     progress: bool = True
     regrade: bool = False
-    #: ``(i, N)``: grade only the students of shard i of N (see mlops_course.classroom.sharding)
+    #: ``(i, N)``: grade only the students of shard i of N (see mlops_course.grading.sharding)
     shard: tuple[int, int] | None = None
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def load_exercises(source: Path) -> dict[str, Exercise]:
@@ -87,7 +82,7 @@ def load_exercises(source: Path) -> dict[str, Exercise]:
     exercises = {}
     for path in sorted(source.glob("*.ipynb")):
         nb, spec, data = read_instructor(path)
-        exercises[path.stem] = Exercise(path.stem, nb, spec, sha256(data + GRADER_VERSION.encode()))
+        exercises[path.stem] = Exercise(path.stem, nb, spec, sha256_hex(data + GRADER_VERSION.encode()))
     if not exercises:
         raise FormatError(f"no instructor notebooks (*.ipynb) in {source}.")
     return exercises
@@ -120,7 +115,7 @@ def plan(
             f"<exercise>.ipynb files named like the instructor notebooks ({', '.join(exercises)})."
         )
     if shard is not None:
-        from mlops_course.classroom.sharding import select_shard
+        from mlops_course.grading.sharding import select_shard
 
         keep = set(select_shard([d.name for d in students], *shard))
         students = [d for d in students if d.name in keep]
@@ -140,12 +135,18 @@ def _base_result(task: Task, submission_sha: str) -> dict[str, Any]:
         "submission_sha256": submission_sha,
         "source_sha256": task.exercise.sha256,
         "grader_version": GRADER_VERSION,
-        "graded_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "graded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "sandbox": None,
         "duration_s": 0.0,
         "tests": [
-            {"grade_id": c.grade_id, "points": 0.0, "max_points": c.points, "outcome": "not_run",
-             "hidden": c.hidden, "message": None}
+            {
+                "grade_id": c.grade_id,
+                "points": 0.0,
+                "max_points": c.points,
+                "outcome": "not_run",
+                "hidden": c.hidden,
+                "message": None,
+            }
             for c in spec.tests
         ],
         "solution_errors": [],
@@ -182,7 +183,10 @@ def apply_outcome(result: dict[str, Any], spec: ExerciseSpec, outcome: JobOutcom
     if not setup:
         result["status"], result["message"] = "error", f"the kernel did not start: {outcome.log_tail[-300:].strip()}"
     elif not setup[0].get("ok"):
-        result["status"], result["message"] = "error", f"the grader could not prepare the kernel: {setup[0].get('message')}"
+        result["status"], result["message"] = (
+            "error",
+            f"the grader could not prepare the kernel: {setup[0].get('message')}",
+        )
     elif outcome.deadline_hit:
         result["status"] = "timeout"
         result["message"] = f"the notebook ran longer than {limits.notebook_timeout:g} s; tests not run scored 0"
@@ -194,7 +198,7 @@ def apply_outcome(result: dict[str, Any], spec: ExerciseSpec, outcome: JobOutcom
             "timeout": f"cell {cell} ran longer than {limits.cell_timeout:g} s and was stopped; later tests scored 0",
             "died": f"the kernel died while running cell {cell}; later tests scored 0",
             "output": f"the notebook printed more than {limits.output_bytes / 1e6:g} MB (in cell {cell}); "
-                      "the kernel was stopped and later tests scored 0",
+            "the kernel was stopped and later tests scored 0",
         }.get(str(abort.get("reason")), "the kernel was stopped")
     elif not outcome.finished:
         result["status"] = "error"
@@ -212,11 +216,11 @@ def grade_task(task: Task, options: GradeOptions, work_root: Path, hide: list[Pa
         return result
     try:
         notebook, data = read_submission(task.path, options.max_bytes, what)
-        result = _base_result(task, sha256(data))
+        result = _base_result(task, sha256_hex(data))
         solutions = match_solutions(task.exercise.spec, notebook, what)
     except SubmissionError as exc:
         data = task.path.read_bytes() if task.path.stat().st_size <= options.max_bytes else b""
-        result = _base_result(task, sha256(data) if data else "")
+        result = _base_result(task, sha256_hex(data) if data else "")
         result["message"] = str(exc)
         return result
     result["flags"] = scan_sources(list(solutions.values()))
@@ -239,13 +243,20 @@ def _up_to_date(task: Task, options: GradeOptions) -> bool:
         return previous.get("submission_sha256") == ""
     if task.path.stat().st_size > options.max_bytes:
         return previous.get("submission_sha256") == "" and previous.get("status") == "invalid"
-    return previous.get("submission_sha256") == sha256(task.path.read_bytes())
+    return previous.get("submission_sha256") == sha256_hex(task.path.read_bytes())
 
 
 def hidden_paths(submissions: Path, options: GradeOptions, work_root: Path) -> list[Path]:
     """Folders the kernel must not see: solutions, submissions, grades, git history, job folders."""
-    candidates = [options.source, submissions, options.out, work_root, paths.SOLUTIONS_DIR,
-                  paths.PROJECT_ROOT / ".git", Path(tempfile.gettempdir())]
+    candidates = [
+        options.source,
+        submissions,
+        options.out,
+        work_root,
+        paths.SOLUTIONS_DIR,
+        paths.PROJECT_ROOT / ".git",
+        Path(tempfile.gettempdir()),
+    ]
     keep = [Path(sys.prefix).resolve(), Path(__file__).resolve().parent]
     found = {p.resolve() for p in candidates if p.exists()}
     return sorted(p for p in found if not any(k == p or p in k.parents for k in keep))
@@ -272,8 +283,14 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
     work_root = Path(tempfile.mkdtemp(prefix="mlops-grading-"))
     hide = hidden_paths(submissions, options, work_root)
     lock = threading.Lock()
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="submission", disable=not options.progress,
-               file=sys.stderr, desc="grading")
+    bar = tqdm(
+        total=len(tasks),
+        initial=len(tasks) - len(todo),
+        unit="submission",
+        disable=not options.progress,
+        file=sys.stderr,
+        desc="grading",
+    )
     pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
     try:
         with pool:
@@ -282,7 +299,7 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
                 task = futures[future]
                 try:
                     result = future.result()
-                except Exception as exc:  # noqa: BLE001 - the grader's own failure on one submission
+                except Exception as exc:
                     result = _base_result(task, "")
                     result.update(status="error", message=f"grader error: {type(exc).__name__}: {exc}")
                 with lock:

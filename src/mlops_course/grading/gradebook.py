@@ -14,9 +14,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlops_course.grading.atomic import atomic_write_text
+from mlops_course.util import atomic_write_text
 
-COLUMNS = ("student_id", "exercise", "score", "max_score", "status", "submission_sha256", "graded_at", "message", "flags")
+COLUMNS = (
+    "student_id",
+    "exercise",
+    "score",
+    "max_score",
+    "status",
+    "submission_sha256",
+    "graded_at",
+    "message",
+    "flags",
+)
 STATUSES = ("graded", "invalid", "timeout", "error")
 OUTCOMES = ("passed", "failed", "timeout", "not_run")
 #: bump when grading logic changes so that earlier results are graded again
@@ -61,11 +71,19 @@ def gradebook_text(results: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in results:
-        writer.writerow([
-            _cell(r.get("student_id")), _cell(r.get("exercise")), _number(r.get("score")),
-            _number(r.get("max_score")), _cell(r.get("status")), _cell(r.get("submission_sha256")),
-            _cell(r.get("graded_at")), _cell(r.get("message")), _cell(";".join(r.get("flags", []))),
-        ])
+        writer.writerow(
+            [
+                _cell(r.get("student_id")),
+                _cell(r.get("exercise")),
+                _number(r.get("score")),
+                _number(r.get("max_score")),
+                _cell(r.get("status")),
+                _cell(r.get("submission_sha256")),
+                _cell(r.get("graded_at")),
+                _cell(r.get("message")),
+                _cell(";".join(r.get("flags", []))),
+            ]
+        )
     return buffer.getvalue()
 
 

@@ -101,8 +101,14 @@ def _mpl_cache() -> str | None:
         if not any(folder.glob("fontlist*.json")):
             folder.mkdir(parents=True, exist_ok=True)
             env = {**os.environ, "MPLCONFIGDIR": str(folder)}
-            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+            subprocess.run(
+                [sys.executable, "-c", "import matplotlib.font_manager"],
+                env=env,
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=300,
+            )
     return str(folder)
 
 
@@ -180,8 +186,13 @@ def _execute(job_dir: Path, limits: Limits, outcome: JobOutcome) -> None:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "mlops_course.grading.runner", str(job_dir), "--fd", str(write_fd)],
-            pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, env=_runner_env(job_dir), cwd=job_dir,
+            pass_fds=(write_fd,),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_runner_env(job_dir),
+            cwd=job_dir,
         )
     os.close(write_fd)
     _ACTIVE.add(process.pid)

@@ -38,26 +38,70 @@ MARK = "@@MLOPS-GRADER@@ "
 OUTPUT_MARK = "@@MLOPS-GRADER-OUTPUT-LIMIT@@"
 _MISSING = object()
 BASE_PROTECTED = (
-    "math", "cmath", "operator", "numbers", "statistics", "functools", "fractions",
-    "decimal", "json", "copy", "numpy", "pandas", "mlops_course",
-    "IPython.core.interactiveshell", "ipykernel.ipkernel", "ipykernel.kernelbase",
-    "ipykernel.zmqshell", "ipykernel.iostream", "jupyter_client.session",
+    "math",
+    "cmath",
+    "operator",
+    "numbers",
+    "statistics",
+    "functools",
+    "fractions",
+    "decimal",
+    "json",
+    "copy",
+    "numpy",
+    "pandas",
+    "mlops_course",
+    "IPython.core.interactiveshell",
+    "ipykernel.ipkernel",
+    "ipykernel.kernelbase",
+    "ipykernel.zmqshell",
+    "ipykernel.iostream",
+    "jupyter_client.session",
 )
 #: imported before the snapshot: test helpers that numpy and pandas load lazily
 BASE_IMPORTS = ("math", "operator", "numpy", "numpy.testing", "pandas", "pandas.testing", "pandas.api.types")
 _MACHINERY_MODULES = ("IPython", "ipykernel", "jupyter_client")
 _SHELL_ATTRS = (
-    "showtraceback", "_showtraceback", "showsyntaxerror", "showindentationerror", "CustomTB",
-    "custom_exceptions", "excepthook", "InteractiveTB", "SyntaxTB", "displayhook", "display_pub",
-    "events", "input_transformer_manager", "ast_transformers", "input_transformers_post", "compile",
+    "showtraceback",
+    "_showtraceback",
+    "showsyntaxerror",
+    "showindentationerror",
+    "CustomTB",
+    "custom_exceptions",
+    "excepthook",
+    "InteractiveTB",
+    "SyntaxTB",
+    "displayhook",
+    "display_pub",
+    "events",
+    "input_transformer_manager",
+    "ast_transformers",
+    "input_transformers_post",
+    "compile",
 )
 _SHELL_MACHINERY = (
-    "run_cell", "run_cell_async", "_run_cell", "run_code", "run_ast_nodes", "transform_cell",
-    "transform_ast", "should_run_async", "ex", "ev", "safe_execfile",
+    "run_cell",
+    "run_cell_async",
+    "_run_cell",
+    "run_code",
+    "run_ast_nodes",
+    "transform_cell",
+    "transform_ast",
+    "should_run_async",
+    "ex",
+    "ev",
+    "safe_execfile",
 )
 _KERNEL_MACHINERY = (
-    "do_execute", "execute_request", "send_response", "_publish_execute_input", "_publish_status",
-    "session", "iopub_socket", "iopub_thread", "shell",
+    "do_execute",
+    "execute_request",
+    "send_response",
+    "_publish_execute_input",
+    "_publish_status",
+    "session",
+    "iopub_socket",
+    "iopub_thread",
+    "shell",
 )
 _SESSION_MACHINERY = ("send", "serialize", "sign", "msg", "feed_identities", "deserialize")
 _SYS_HOOKS = ("stdout", "stderr", "stdin", "excepthook", "displayhook", "breakpointhook", "unraisablehook")
@@ -66,7 +110,9 @@ _NOTED_AUDIT = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "os.ki
 _BENIGN_CALLBACK_MODULES = ("matplotlib", "matplotlib_inline", "IPython", "ipykernel")
 _HEAPTYPE, _IMMUTABLE = 1 << 9, 1 << 8
 # builtins IPython and ipykernel rebind on every execution (input forwarding, the ``_`` history)
-_VOLATILE_BUILTINS = frozenset({"input", "getpass", "raw_input", "_", "__", "___", "display", "get_ipython", "exit", "quit"})
+_VOLATILE_BUILTINS = frozenset(
+    {"input", "getpass", "raw_input", "_", "__", "___", "display", "get_ipython", "exit", "quit"}
+)
 
 
 #: Class attributes Python itself adds as caches; their appearance is not tampering.
@@ -210,8 +256,11 @@ class _State:
         return critical, noted
 
     def _restore_ipython(self, critical: list[str], noted: list[str]) -> None:
-        for obj, snap, label in ((self.shell, self.shell_own, "shell"), (self.kernel, self.kernel_own, "kernel"),
-                                 (self.session, self.session_own, "session")):
+        for obj, snap, label in (
+            (self.shell, self.shell_own, "shell"),
+            (self.kernel, self.kernel_own, "kernel"),
+            (self.session, self.session_own, "session"),
+        ):
             for name, value in snap.items():
                 if not _same(_own(obj, name), value):
                     _set_own(obj, name, value)
@@ -264,14 +313,14 @@ class _State:
                     if not (key.startswith("_") and value is None):
                         changed.append(f"{name}.{key}")
         for cls, snap in self.classes.items():
-            current = cls.__dict__
+            class_dict = cls.__dict__
             for key, value in snap.items():
-                if current.get(key, _MISSING) is not value:
+                if class_dict.get(key, _MISSING) is not value:
                     setattr(cls, key, value)
                     changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
             # copyreg caches __slotnames__ on a class the first time one of its objects is
             # pickled (MLflow's log_model does): a cache, not tampering.
-            for key in [k for k in current if k not in snap and k not in _CACHE_ATTRIBUTES]:
+            for key in [k for k in class_dict if k not in snap and k not in _CACHE_ATTRIBUTES]:
                 dunder = key.startswith("__") and key.endswith("__")
                 if dunder or any(key in vars(base) for base in cls.__mro__[1:]):
                     delattr(cls, key)
@@ -319,8 +368,14 @@ def _wrap_as_function(code: str, filename: str) -> types.CodeType:
     """Compile test code as the body of a function ``__graded_test__`` (line numbers kept)."""
     tree = ast.parse(code, filename=filename)
     body = tree.body or [ast.Pass()]
-    func = ast.FunctionDef(name="__graded_test__", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[],
-                           kw_defaults=[], defaults=[]), body=body, decorator_list=[], returns=None, type_comment=None)
+    func = ast.FunctionDef(
+        name="__graded_test__",
+        args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+    )
     module = ast.Module(body=[func], type_ignores=[])
     ast.fix_missing_locations(ast.copy_location(func, body[0]))
     return compile(module, filename, "exec", dont_inherit=True)
@@ -362,7 +417,7 @@ def _cap_output(limit: int) -> None:
                 capped: defaultdict[Any, StringIO] = defaultdict(CappedBuffer)
                 for key, buffer in buffers.items():
                     capped[key].write(buffer.getvalue())
-                stream._buffers = capped
+                setattr(stream, "_buffers", capped)  # noqa: B010 (a private attribute of ipykernel's stream)
 
 
 def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 * 1024**2) -> None:
@@ -381,20 +436,21 @@ def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 
     for name in BASE_IMPORTS + tuple(protected):
         try:
             __import__(name)
-        except Exception:  # noqa: BLE001 - a test import that fails will fail its test
+        except Exception:
             pass
     _cap_output(output_limit)
     state = _State(shell, BASE_PROTECTED + tuple(protected))
     sys.addaudithook(state.audit)
     pristine_exec, pristine_dict, pristine_len = exec, dict, len
     import json
+
     write, flush = sys.stdout.write, sys.stdout.flush
     shadowed = set(state.builtins_dict)
 
     def failure(exc: BaseException, filename: str) -> TestFailure:
         try:
             text = f"{type(exc).__name__}: {exc}"
-        except Exception:  # noqa: BLE001 - learner objects may break str()
+        except Exception:
             text = type(exc).__name__
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
         if frames:
@@ -405,7 +461,9 @@ def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 
         critical, noted = state.restore()
         state.audit_critical.clear()
         namespace = pristine_dict(
-            (k, v) for k, v in state.shell.user_ns.items() if k not in shadowed or k.startswith("__") or v is state.builtins_dict.get(k)
+            (k, v)
+            for k, v in state.shell.user_ns.items()
+            if k not in shadowed or k.startswith("__") or v is state.builtins_dict.get(k)
         )
         namespace["__builtins__"] = builtins
         filename = f"<test {grade_id}>"
@@ -415,7 +473,7 @@ def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 
         try:
             pristine_exec(_wrap_as_function(code, filename), namespace)
             namespace["__graded_test__"]()
-        except BaseException as exc:  # noqa: BLE001 - every failure is reported, cleanly
+        except BaseException as exc:
             state.in_test = False
             raise failure(exc, filename) from None
         finally:
@@ -425,7 +483,11 @@ def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 
         critical += [f"during the test: {x}" for x in state.audit_critical]
         if namespace.get("__builtins__") is not builtins:
             critical.append("changed during the test: __builtins__")
-        critical += [f"shadowed during the test: {k}" for k in set(namespace) - before if k in shadowed and not k.startswith("__")]
+        critical += [
+            f"shadowed during the test: {k}"
+            for k in set(namespace) - before
+            if k in shadowed and not k.startswith("__")
+        ]
         noted += sorted(state.audit_noted)
         report = json.dumps({"critical": critical[:20], "noted": sorted(set(noted))[:20]})
         write(f"\n{MARK}{token} {report}\n")

@@ -16,7 +16,6 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from mlops_course.grading.atomic import atomic_write_bytes
 from mlops_course.grading.format import (
     BEGIN_HIDDEN,
     BEGIN_SOLUTION,
@@ -25,6 +24,7 @@ from mlops_course.grading.format import (
     nbgrader_meta,
     read_instructor,
 )
+from mlops_course.util import atomic_write_bytes
 
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"

@@ -33,6 +33,8 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+from mlops_course.grading import skip_iri_grammar
+
 NOTEBOOK_NAME = "graded.ipynb"
 JOB_FILE = "job.json"
 KERNEL_NAME = "mlops-grading"
@@ -126,9 +128,14 @@ class GradingPlugin:
             elif grading.get("grade"):
                 token = secrets.token_hex(12)
                 tests.append(cell.source)
-                self.items[item.nodeid] = {"kind": "test", "grade_id": grade_id, "token": token,
-                                           "hidden": bool(meta.get("mlops_course", {}).get("hidden_tests"))
-                                           if isinstance(meta.get("mlops_course"), dict) else False}
+                self.items[item.nodeid] = {
+                    "kind": "test",
+                    "grade_id": grade_id,
+                    "token": token,
+                    "hidden": bool(meta.get("mlops_course", {}).get("hidden_tests"))
+                    if isinstance(meta.get("mlops_course"), dict)
+                    else False,
+                }
                 cell.source = kernel_guard.wrapped_test_source(cell.source, str(grade_id), self.run_token, token)
             elif grading.get("solution"):
                 self.items[item.nodeid] = {"kind": "solution", "grade_id": grade_id}
@@ -157,8 +164,8 @@ class GradingPlugin:
         def get_message(kernel: Any, stream: str, timeout: float | None = None) -> Any:
             return plugin.get_message(original_get, kernel, stream, timeout)
 
-        RunningKernel.execute_cell_input = execute_cell_input  # type: ignore[method-assign]
-        RunningKernel.get_message = get_message  # type: ignore[method-assign]
+        RunningKernel.execute_cell_input = execute_cell_input
+        RunningKernel.get_message = get_message
 
     def _kill_kernel(self, kernel: Any, reason: str) -> None:
         if self.abort is None:
@@ -245,8 +252,13 @@ class GradingPlugin:
         if kind == "execute_reply":
             record.reply_status = content.get("status")
         elif kind == "error":
-            record.errors.append({"ename": str(content.get("ename", "")), "evalue": str(content.get("evalue", "")),
-                                  "traceback": [str(x) for x in content.get("traceback", [])][-6:]})
+            record.errors.append(
+                {
+                    "ename": str(content.get("ename", "")),
+                    "evalue": str(content.get("evalue", "")),
+                    "traceback": [str(x) for x in content.get("traceback", [])][-6:],
+                }
+            )
         elif kind == "stream" and content.get("name") == "stdout":
             record.stdout_tail = (record.stdout_tail + content.get("text", ""))[-_TAIL_CHARS:]
 
@@ -271,14 +283,19 @@ class GradingPlugin:
         record = self.current
         if skipped or record is None:
             if info["kind"] == "test":
-                self.channel.send({"event": "test", "grade_id": info["grade_id"], "outcome": "not_run",
-                                   "message": "not run: an earlier cell stopped the kernel"})
+                self.channel.send(
+                    {
+                        "event": "test",
+                        "grade_id": info["grade_id"],
+                        "outcome": "not_run",
+                        "message": "not run: an earlier cell stopped the kernel",
+                    }
+                )
             return
         aborted_here = self.abort is not None and self.abort_cell is None
         if aborted_here:
             self.abort_cell = info["grade_id"] or item.name
-            self.channel.send({"event": "abort", "reason": self.abort, "cell": self.abort_cell,
-                               "kind": info["kind"]})
+            self.channel.send({"event": "abort", "reason": self.abort, "cell": self.abort_cell, "kind": info["kind"]})
         if info["kind"] == "test":
             self.channel.send(self.verdict(info, record, passed, aborted_here))
         elif info["kind"] == "setup":
@@ -302,7 +319,7 @@ class GradingPlugin:
         report = None
         if lines and lines[-1].startswith(sentinel) and sum(line.startswith(sentinel) for line in lines) == 1:
             try:
-                report = json.loads(lines[-1][len(sentinel):])
+                report = json.loads(lines[-1][len(sentinel) :])
             except ValueError:
                 report = None
         if isinstance(report, dict):
@@ -310,9 +327,11 @@ class GradingPlugin:
             event["noted"] = [str(x) for x in report.get("noted", [])][:20]
         if aborted_here:
             outcome = "timeout" if self.abort == "timeout" else "failed"
-            reason = {"timeout": f"the test ran longer than {self.cell_timeout:g} s and was stopped",
-                      "output": "the notebook printed more than the output limit; the kernel was stopped",
-                      "died": "the kernel died while this test ran"}.get(self.abort or "", "stopped")
+            reason = {
+                "timeout": f"the test ran longer than {self.cell_timeout:g} s and was stopped",
+                "output": "the notebook printed more than the output limit; the kernel was stopped",
+                "died": "the kernel died while this test ran",
+            }.get(self.abort or "", "stopped")
             event.update(outcome=outcome, message=reason)
         elif record.errors:
             event.update(outcome="failed", message=self._error_text(record))
@@ -336,7 +355,7 @@ def _set_subreaper() -> None:
 
 def run(job_dir: Path, fd: int | None) -> int:
     """Run the job in ``job_dir``; returns pytest's exit code."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # 1.4 s grammar build, unused
+    skip_iri_grammar()
     job = json.loads((job_dir / JOB_FILE).read_text())
     channel = Channel(fd)
     plugin = GradingPlugin(job, channel)
@@ -345,10 +364,29 @@ def run(job_dir: Path, fd: int | None) -> int:
     plugin.install_tap()
     (job_dir / "pytest.ini").write_text("[pytest]\n")
     args = [
-        str(job["notebook"]), "-p", "nbval.plugin", "--nbval-lax", "--nbval-kernel-name", job["kernel_name"],
-        "--nbval-cell-timeout", str(float(job["cell_timeout"]) + 60), "--nbval-kernel-startup-timeout", "60",
-        "-c", str(job_dir / "pytest.ini"), "--rootdir", str(job_dir), "--noconftest", "-p", "no:cacheprovider",
-        "-q", "--tb=no", "-o", "console_output_style=classic", "-W", "ignore",
+        str(job["notebook"]),
+        "-p",
+        "nbval.plugin",
+        "--nbval-lax",
+        "--nbval-kernel-name",
+        job["kernel_name"],
+        "--nbval-cell-timeout",
+        str(float(job["cell_timeout"]) + 60),
+        "--nbval-kernel-startup-timeout",
+        "60",
+        "-c",
+        str(job_dir / "pytest.ini"),
+        "--rootdir",
+        str(job_dir),
+        "--noconftest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=no",
+        "-o",
+        "console_output_style=classic",
+        "-W",
+        "ignore",
     ]
     code = int(pytest.main(args, plugins=[plugin]))
     channel.send({"event": "done", "pytest_exit": code, "abort": plugin.abort})

@@ -72,8 +72,19 @@ class SandboxConfig:
 
 def kernel_argv(config_path: Path, mode: str) -> list[str]:
     """The kernelspec argv that starts an ipykernel through this sandbox."""
-    inner = [sys.executable, "-m", "mlops_course.grading.sandbox", str(config_path), "--",
-             sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    inner = [
+        sys.executable,
+        "-m",
+        "mlops_course.grading.sandbox",
+        str(config_path),
+        "--",
+        sys.executable,
+        "-Xfrozen_modules=off",
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+    ]
     if mode == "namespaces":
         return [shutil.which("unshare") or "unshare", *UNSHARE_ARGS, "--", *inner]
     return inner
@@ -109,7 +120,10 @@ def probe_namespaces() -> tuple[str, str]:
     try:
         done = subprocess.run(
             [unshare, *UNSHARE_ARGS, "--", sys.executable, "-m", "mlops_course.grading.sandbox", "--probe"],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return "none", f"unshare failed: {exc}"
@@ -121,8 +135,9 @@ def probe_namespaces() -> tuple[str, str]:
 # -- inside the namespace ----------------------------------------------------------------
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
-    result = libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
-                        data.encode() if data else None)
+    result = libc.mount(
+        source.encode(), target.encode(), fstype.encode() if fstype else None, flags, data.encode() if data else None
+    )
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"mount {target}: {os.strerror(errno)}")

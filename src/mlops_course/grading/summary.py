@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from mlops_course.grading.atomic import atomic_write_bytes, atomic_write_text
+from mlops_course.util import atomic_write_bytes, atomic_write_text
 
 
 def _plot(stem: str, scores: list[float], max_score: float) -> bytes:

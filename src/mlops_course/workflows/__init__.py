@@ -18,7 +18,7 @@ from mlops_course.workflows.runner import (
     WorkflowResult,
     run_workflow,
 )
-from mlops_course.workflows.triggers import TriggerPolicy, population_stability_index
+from mlops_course.workflows.triggers import TriggerPolicy
 
 __all__ = [
     "STATUSES",
@@ -28,6 +28,5 @@ __all__ = [
     "StepRecord",
     "TriggerPolicy",
     "WorkflowResult",
-    "population_stability_index",
     "run_workflow",
 ]

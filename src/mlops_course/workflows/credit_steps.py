@@ -98,7 +98,9 @@ def split_train_eval(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a batch by month: the last :data:`EVAL_MONTHS` months evaluate, the rest train."""
     months = sorted(frame[MONTH_COLUMN].astype(str).unique())
     if len(months) <= EVAL_MONTHS:
-        raise ValueError(f"the batch covers {len(months)} month(s); it needs more than {EVAL_MONTHS} to train and evaluate.")
+        raise ValueError(
+            f"the batch covers {len(months)} month(s); it needs more than {EVAL_MONTHS} to train and evaluate."
+        )
     first_eval = months[-EVAL_MONTHS]
     is_eval = frame[MONTH_COLUMN].astype(str) >= first_eval
     return frame[~is_eval], frame[is_eval]
@@ -115,7 +117,9 @@ def train(data_csv: str | Path, model_path: str | Path, *, seed: int = 42, C: fl
     return len(train_part)
 
 
-def evaluate(data_csv: str | Path, model_path: str | Path, metrics_json: str | Path, *, min_auc: float = 0.7) -> dict[str, Any]:
+def evaluate(
+    data_csv: str | Path, model_path: str | Path, metrics_json: str | Path, *, min_auc: float = 0.7
+) -> dict[str, Any]:
     """Score the model on the evaluation months; the gate passes when ROC AUC >= ``min_auc``.
 
     Returns:
@@ -125,7 +129,7 @@ def evaluate(data_csv: str | Path, model_path: str | Path, metrics_json: str | P
 
     _, eval_part = split_train_eval(pd.read_csv(data_csv))
     with open(model_path, "rb") as handle:
-        model = pickle.load(handle)  # noqa: S301 - written by train() in this same run
+        model = pickle.load(handle)
     metrics: dict[str, Any] = evaluate_credit_model(model, eval_part)
     metrics["passed"] = bool(metrics["roc_auc"] >= min_auc)
     Path(metrics_json).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
@@ -181,10 +185,13 @@ def register(model_path: str | Path, model_name: str, *, run_id: str, alias: str
         raise ValueError("model_name must be a non-empty string, e.g. 'module2-credit-default'.")
     configure()
     with open(model_path, "rb") as handle:
-        model = pickle.load(handle)  # noqa: S301 - written by train() in this same run
+        model = pickle.load(handle)
     with mlflow.start_run(run_id=run_id):
         info = mlflow.sklearn.log_model(
-            model, name="model", pip_requirements=["scikit-learn==1.9.1", "pandas<3"], skops_trusted_types=["numpy.dtype"]
+            model,
+            name="model",
+            pip_requirements=["scikit-learn==1.9.1", "pandas<3"],
+            skops_trusted_types=["numpy.dtype"],
         )
     client = mlflow.MlflowClient()
     if not client.search_registered_models(filter_string=f"name = '{model_name}'"):
@@ -196,7 +203,9 @@ def register(model_path: str | Path, model_name: str, *, run_id: str, alias: str
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m mlops_course.workflows.credit_steps STEP ...`` (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m mlops_course.workflows.credit_steps", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m mlops_course.workflows.credit_steps", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="step", required=True)
     p = sub.add_parser("ingest")
     p.add_argument("--out", required=True)

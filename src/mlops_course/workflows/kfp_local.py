@@ -218,7 +218,9 @@ def draw_pipeline_graph(graph: Mapping[str, Mapping[str, Any]], ax: Any, title: 
     for name in graph:
         columns.setdefault(depth[name], []).append(name)
     position = {
-        name: (float(col), (len(names) - 1) / 2 - row) for col, names in columns.items() for row, name in enumerate(names)
+        name: (float(col), (len(names) - 1) / 2 - row)
+        for col, names in columns.items()
+        for row, name in enumerate(names)
     }
     for name, node in graph.items():
         for upstream in node["after"]:
@@ -227,9 +229,18 @@ def draw_pipeline_graph(graph: Mapping[str, Mapping[str, Any]], ax: Any, title: 
     for name, (x, y) in position.items():
         conditional = graph[name]["condition"] is not None
         ax.text(
-            x, y, name, ha="center", va="center", fontsize=9,
-            bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff4e0" if conditional else "#e8f0fe",
-                  "edgecolor": "#c77700" if conditional else "#3b6fb6", "linestyle": "--" if conditional else "-"},
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={
+                "boxstyle": "round,pad=0.4",
+                "facecolor": "#fff4e0" if conditional else "#e8f0fe",
+                "edgecolor": "#c77700" if conditional else "#3b6fb6",
+                "linestyle": "--" if conditional else "-",
+            },
         )
         if conditional:
             label = "if " + short_condition(graph[name]["condition"])

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlops_course.util import topological_order
+
 STATUSES = ("succeeded", "failed", "skipped")
 
 
@@ -139,18 +141,12 @@ def _check_signature(step: Step) -> None:
 
 def _topological_order(steps: Sequence[Step]) -> list[Step]:
     """Order steps so each runs after its inputs; declaration order breaks ties; cycles are an error."""
-    remaining = list(steps)
-    done: set[str] = set()
-    ordered: list[Step] = []
-    while remaining:
-        ready = next((s for s in remaining if set(s.inputs.values()) <= done), None)
-        if ready is None:
-            names = ", ".join(s.name for s in remaining)
-            raise ValueError(f"the steps {names} depend on each other in a cycle; a workflow must be a DAG.")
-        ordered.append(ready)
-        done.add(ready.name)
-        remaining.remove(ready)
-    return ordered
+    by_name = {step.name: step for step in steps}
+    try:
+        order = topological_order(list(by_name), {s.name: set(s.inputs.values()) for s in steps})
+    except ValueError as exc:
+        raise ValueError(f"the steps {exc} A workflow must be a DAG.") from None
+    return [by_name[name] for name in order]
 
 
 def run_workflow(
@@ -192,7 +188,7 @@ def run_workflow(
             record.attempts = attempt
             try:
                 result.outputs[step.name] = step.func(**kwargs)
-            except Exception as exc:  # noqa: BLE001 - a step may fail in any way; we record it
+            except Exception as exc:
                 record.error = exc
                 if attempt <= step.retries:
                     continue

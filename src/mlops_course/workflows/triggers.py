@@ -10,37 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-
-def population_stability_index(reference: pd.Series, current: pd.Series, bins: int = 10) -> float:
-    """The population stability index (PSI) of a numeric column, on the reference's quantile bins.
-
-    Rule of thumb: below 0.1 stable, 0.1-0.25 moderate shift, above 0.25 large shift.
-
-    Args:
-        reference: the column as the model saw it in training.
-        current: the same column in new data.
-        bins: number of quantile bins of the reference (2 to 50).
-
-    Returns:
-        PSI, rounded to 4 digits (0 when the distributions are equal on these bins).
-    """
-    if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 50:
-        raise ValueError(f"bins must be a whole number from 2 to 50, got {bins!r}.")
-    ref = pd.to_numeric(reference, errors="coerce").dropna().to_numpy(dtype=float)
-    cur = pd.to_numeric(current, errors="coerce").dropna().to_numpy(dtype=float)
-    if len(ref) < bins or len(cur) == 0:
-        raise ValueError(
-            f"need at least {bins} reference values and 1 current value with numbers, got {len(ref)} and {len(cur)}."
-        )
-    edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)))
-    edges[0], edges[-1] = -np.inf, np.inf
-    ref_share = np.histogram(ref, edges)[0] / len(ref)
-    cur_share = np.histogram(cur, edges)[0] / len(cur)
-    ref_share, cur_share = np.clip(ref_share, 1e-4, None), np.clip(cur_share, 1e-4, None)
-    return round(float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share))), 4)
+from mlops_course.psi import PSI_MAJOR
 
 
 @dataclass(frozen=True)
@@ -55,7 +27,7 @@ class TriggerPolicy:
 
     max_days_between_runs: int = 90
     min_new_rows: int = 2_000
-    max_psi: float = 0.2
+    max_psi: float = PSI_MAJOR
 
     def __post_init__(self) -> None:
         if self.max_days_between_runs < 1:
@@ -101,4 +73,4 @@ class TriggerPolicy:
         return reasons
 
 
-__all__ = ["TriggerPolicy", "population_stability_index"]
+__all__ = ["TriggerPolicy"]

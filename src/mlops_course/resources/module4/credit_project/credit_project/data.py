@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from mlops_course.config import ProjectConfig
+from mlops_course.cicd.config import ProjectConfig
 from mlops_course.data import ID_COLUMN, TARGET, VALID_RANGES, generate_applications, split_by_month
 
 from credit_project.features import CATEGORICAL, NUMERIC

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from mlops_course.config import ProjectConfig
+from mlops_course.cicd.config import ProjectConfig
 from mlops_course.data import TARGET
 from mlops_course.models import build_credit_pipeline
 

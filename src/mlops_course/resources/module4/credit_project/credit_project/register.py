@@ -8,7 +8,7 @@ import sys
 import mlflow
 
 from mlops_course.tracking import configure
-from mlops_course.versioning import head_commit, is_clean, lineage_tags
+from mlops_course.cicd.versioning import head_commit, is_clean, lineage_tags
 
 from credit_project.settings import ARTIFACTS, PROJECT_DIR, load
 
@@ -33,7 +33,8 @@ def main() -> int:
     name = config.registry.model_name
     version = mlflow.register_model(logged.model_uri, name, tags=tags)
     mlflow.MlflowClient().set_registered_model_alias(name, config.registry.alias, version.version)
-    print(f"registered {name} v{version.version} as @{config.registry.alias} (commit {commit[:7]}, data {facts['data_fingerprint']})")
+    where = f"commit {commit[:7]}, data {facts['data_fingerprint']}"
+    print(f"registered {name} v{version.version} as @{config.registry.alias} ({where})")
     return 0
 
 

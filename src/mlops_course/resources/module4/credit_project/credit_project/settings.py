@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from mlops_course.config import ProjectConfig, load_config
+from mlops_course.cicd.config import ProjectConfig, load_config
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT_DIR / "artifacts"

@@ -63,5 +63,7 @@ def parse_shard(text: str) -> tuple[int, int]:
         raise ValueError(f"--shard must look like i/N with whole numbers, e.g. 0/4 (the first of four), got {text!r}.")
     index, n_shards = (int(part) for part in parts)
     if n_shards < 1 or index >= n_shards:
-        raise ValueError(f"--shard {text}: the index counts from 0, so it must be 0 to N-1 (here 0 to {max(n_shards - 1, 0)}).")
+        raise ValueError(
+            f"--shard {text}: the index counts from 0, so it must be 0 to N-1 (here 0 to {max(n_shards - 1, 0)})."
+        )
     return index, n_shards

@@ -7,7 +7,7 @@ the registry and then calling ``/reload`` is how a deployment or a rollback reac
 running service, without a restart.
 
 :func:`serve_registered_model` starts the app as a real server process
-(``python -m mlops_course.serving``) on 127.0.0.1 and a free port, waits until it answers,
+(``python -m mlops_course.production.serving``) on 127.0.0.1 and a free port, waits until it answers,
 and stops it on exit. :class:`ModelHttpClient` talks to it.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
+
+from mlops_course.util import free_port, wait_until_healthy
 
 HOST = "127.0.0.1"
 MAX_RECORDS_PER_REQUEST = 1000
@@ -66,7 +67,9 @@ class AliasModelCache:
         loader: loads one version; defaults to ``mlflow.pyfunc.load_model``.
     """
 
-    def __init__(self, model_name: str, aliases: Sequence[str], client: Any = None, loader: Loader | None = None) -> None:
+    def __init__(
+        self, model_name: str, aliases: Sequence[str], client: Any = None, loader: Loader | None = None
+    ) -> None:
         if not model_name:
             raise ValueError("model_name must be a non-empty registered model name.")
         if isinstance(aliases, str) or not aliases:
@@ -89,7 +92,10 @@ class AliasModelCache:
         try:
             registered = self._client.get_registered_model(self.model_name).aliases
         except Exception as exc:  # not registered yet: serve nothing until the next reload
-            if "RESOURCE_DOES_NOT_EXIST" not in str(getattr(exc, "error_code", "")) and "not found" not in str(exc).lower():
+            if (
+                "RESOURCE_DOES_NOT_EXIST" not in str(getattr(exc, "error_code", ""))
+                and "not found" not in str(exc).lower()
+            ):
                 raise
             registered = {}
         with self._lock:
@@ -156,13 +162,6 @@ def create_app(cache: AliasModelCache) -> Any:
     return app
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class ServerHandle:
     """A running model server: its base URL, its process and its log file."""
@@ -177,21 +176,9 @@ class ServerHandle:
         Raises:
             RuntimeError: the server exited or did not answer in time; the message shows its log.
         """
-        import requests
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if requests.get(f"{self.url}/health", timeout=1.0).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        with open(self.log_path, encoding="utf-8", errors="replace") as log:
-            tail = log.read()[-2000:]
-        raise RuntimeError(f"the model server did not become healthy within {timeout:.0f} s; its log ends with:\n{tail}")
+        wait_until_healthy(
+            f"{self.url}/health", self.process, timeout=timeout, log_path=self.log_path, what="the model server"
+        )
 
 
 @contextlib.contextmanager
@@ -228,8 +215,19 @@ def serve_registered_model(
         tracking_uri = mlflow.get_tracking_uri()
     port = port or free_port()
     env = dict(os.environ, MLFLOW_TRACKING_URI=tracking_uri, MLFLOW_ALLOW_PICKLE_DESERIALIZATION="true")
-    log = tempfile.NamedTemporaryFile(prefix="model-server-", suffix=".log", delete=False)
-    command = [sys.executable, "-m", "mlops_course.serving", "--model-name", model_name, "--port", str(port), "--aliases", *aliases]
+    # The server writes to this file for as long as it runs; it is closed in the `finally` below.
+    log = tempfile.NamedTemporaryFile(prefix="model-server-", suffix=".log", delete=False)  # noqa: SIM115 (open while the server runs)
+    command = [
+        sys.executable,
+        "-m",
+        "mlops_course.production.serving",
+        "--model-name",
+        model_name,
+        "--port",
+        str(port),
+        "--aliases",
+        *aliases,
+    ]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     handle = ServerHandle(url=f"http://{HOST}:{port}", process=process, log_path=log.name)
     try:
@@ -287,7 +285,7 @@ class ModelHttpClient:
         return lambda frame: self.predict(frame, alias)
 
 
-def draw_production_setup(ax=None):  # noqa: ANN001
+def draw_production_setup(ax=None):
     """Draw the module's setup: registry aliases, the model server, the router and monitoring."""
     import matplotlib.pyplot as plt
 
@@ -304,9 +302,14 @@ def draw_production_setup(ax=None):  # noqa: ANN001
     for x, y, text in boxes.values():
         ax.add_patch(plt.Rectangle((x, y), 0.26, 0.34, facecolor="#e8f0fb", edgecolor="#2b5d9b"))
         ax.text(x + 0.13, y + 0.17, text, ha="center", va="center", fontsize=9)
-    arrows = [((0.28, 0.72), (0.36, 0.72), "load by alias"), ((0.70, 0.72), (0.62, 0.72), "requests"),
-              ((0.83, 0.42), (0.83, 0.55), ""), ((0.70, 0.25), (0.62, 0.25), "predictions, labels later"),
-              ((0.36, 0.25), (0.28, 0.25), "alerts"), ((0.15, 0.42), (0.15, 0.55), "")]
+    arrows = [
+        ((0.28, 0.72), (0.36, 0.72), "load by alias"),
+        ((0.70, 0.72), (0.62, 0.72), "requests"),
+        ((0.83, 0.42), (0.83, 0.55), ""),
+        ((0.70, 0.25), (0.62, 0.25), "predictions, labels later"),
+        ((0.36, 0.25), (0.28, 0.25), "alerts"),
+        ((0.15, 0.42), (0.15, 0.55), ""),
+    ]
     for start, end, label in arrows:
         ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#444"})
         if label:
@@ -344,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_logs()
     _exit_with_parent()
     import mlflow.sklearn  # noqa: F401  (import the model flavour now, not on the first /reload)
+
     app = create_app(AliasModelCache(args.model_name, args.aliases))
     uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
     return 0

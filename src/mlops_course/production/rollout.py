@@ -1,7 +1,7 @@
 """Safe updates, the plumbing: traffic splitting, shadow and canary replays, the A/B test.
 
 A *predictor* is any function ``frame -> (version, probabilities)``: a served alias over
-HTTP (:meth:`mlops_course.serving.ModelHttpClient.predictor`) or an in-process fake.
+HTTP (:meth:`mlops_course.production.serving.ModelHttpClient.predictor`) or an in-process fake.
 The rules that decide (promote, roll back) are written in the notebooks, where the learner
 reads them; this module only moves the traffic and measures it.
 """
@@ -46,7 +46,9 @@ def _timed(predictor: Predictor, frame: pd.DataFrame) -> tuple[int | None, float
     return version, probability, (time.perf_counter() - started) * 1000.0, ok
 
 
-def shadow_replay(requests: pd.DataFrame, primary: Predictor, shadow: Predictor, *, features: Sequence[str]) -> pd.DataFrame:
+def shadow_replay(
+    requests: pd.DataFrame, primary: Predictor, shadow: Predictor, *, features: Sequence[str]
+) -> pd.DataFrame:
     """Send each request to both models; the primary answers, the shadow is only logged.
 
     Args:
@@ -139,7 +141,9 @@ def arm_metrics(log: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFr
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def two_proportion_test(successes_a: int, n_a: int, successes_b: int, n_b: int, confidence: float = 0.95) -> dict[str, float]:
+def two_proportion_test(
+    successes_a: int, n_a: int, successes_b: int, n_b: int, confidence: float = 0.95
+) -> dict[str, float]:
     """Compare two rates (B minus A): difference, its confidence interval, z and two-sided p-value.
 
     The interval uses the unpooled standard error, the test the pooled one (Wald z-test).

@@ -15,7 +15,9 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-ROOT = Path(__file__).resolve().parents[2]
+from mlops_course.paths import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 STEM = "ex0_how_exercises_work"
 SOLUTION = ROOT / "solutions" / f"{STEM}.ipynb"
 EXERCISE = ROOT / "exercises" / f"{STEM}.ipynb"
@@ -161,7 +163,7 @@ ALWAYS_EQUAL = {
     T3: "worst_month = _Anything()\n",
 }
 FORGED_SENTINEL = (
-    "print('@@MLOPS-GRADER@@ 0123456789abcdef01234567 {\"critical\": [], \"noted\": []}')\n"
+    'print(\'@@MLOPS-GRADER@@ 0123456789abcdef01234567 {"critical": [], "noted": []}\')\n'
     "def _forge(info):\n"
     "    import re\n"
     "    tokens = re.findall(r\"'([0-9a-f]{24})'\\)\\s*$\", info.raw_cell)\n"
@@ -250,6 +252,7 @@ def _add_cells(nb: NotebookNode) -> None:
 def _drop(grade_id: str) -> Callable[[NotebookNode], None]:
     def edit(nb: NotebookNode) -> None:
         nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id]
+
     return edit
 
 
@@ -283,8 +286,14 @@ def _huge() -> bytes:
     return json.dumps(nb).encode()
 
 
-NBFORMAT3 = json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
-                        "worksheets": [{"cells": [{"cell_type": "code", "input": "1", "outputs": []}]}]}).encode()
+NBFORMAT3 = json.dumps(
+    {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [{"cells": [{"cell_type": "code", "input": "1", "outputs": []}]}],
+    }
+).encode()
 
 #: student_id -> (notebook bytes or None for "no notebook", expected score, status, phrase)
 EXPECTED: dict[str, tuple[Callable[[], bytes | None], float, str, str]] = {
@@ -296,29 +305,62 @@ EXPECTED: dict[str, tuple[Callable[[], bytes | None], float, str, str]] = {
     "threat_custom_exc": (lambda: answered(with_prefix(WRONG, T1, CUSTOM_EXC)), 0, "graded", "set_custom_exc"),
     "threat_showtraceback": (lambda: answered(with_prefix(WRONG, T1, SHOWTRACEBACK)), 0, "graded", "showtraceback"),
     "threat_event_hooks": (lambda: answered(with_prefix(WRONG, T1, EVENT_HOOK)), 0, "graded", "ipython-events"),
-    "threat_input_transformer": (lambda: answered(with_prefix(WRONG, T1, INPUT_TRANSFORMER)), 0, "graded",
-                                 "tampering:input_transformers_post"),
-    "threat_ast_transformer": (lambda: answered(with_prefix(WRONG, T1, AST_TRANSFORMER)), 0, "graded",
-                               "input-transformers"),
+    "threat_input_transformer": (
+        lambda: answered(with_prefix(WRONG, T1, INPUT_TRANSFORMER)),
+        0,
+        "graded",
+        "tampering:input_transformers_post",
+    ),
+    "threat_ast_transformer": (
+        lambda: answered(with_prefix(WRONG, T1, AST_TRANSFORMER)),
+        0,
+        "graded",
+        "input-transformers",
+    ),
     "threat_monkeypatch": (lambda: answered(with_prefix(WRONG, T1, MONKEYPATCH)), 0, "graded", "monkeypatch-library"),
-    "threat_monkeypatch_honest": (lambda: answered(with_prefix(HONEST_PARTIAL, T2, MONKEYPATCH_SURVIVABLE)), 70, "graded",
-                                  "monkeypatch-library"),
+    "threat_monkeypatch_honest": (
+        lambda: answered(with_prefix(HONEST_PARTIAL, T2, MONKEYPATCH_SURVIVABLE)),
+        70,
+        "graded",
+        "monkeypatch-library",
+    ),
     "threat_midtest_patch": (lambda: answered(MIDTEST_PATCH), 0, "graded", "tampering:"),
     "threat_frame_hack": (lambda: answered(FRAME_HACK), 0, "graded", "frame-introspection"),
     "threat_trace_jump": (lambda: answered(TRACE_JUMP), 0, "graded", "trace-hooks"),
     "threat_always_equal": (lambda: answered(ALWAYS_EQUAL), 0, "graded", "eq-override"),
-    "threat_forged_sentinel": (lambda: answered(with_prefix(WRONG, T1, FORGED_SENTINEL)), 0, "graded", "ipython-events"),
+    "threat_forged_sentinel": (
+        lambda: answered(with_prefix(WRONG, T1, FORGED_SENTINEL)),
+        0,
+        "graded",
+        "ipython-events",
+    ),
     "threat_edit_tests": (lambda: answered(WRONG, _edit_tests), 0, "graded", ""),
     "threat_added_cells": (lambda: answered(WRONG, _add_cells), 0, "graded", ""),
     "threat_exit_kernel": (lambda: answered(with_prefix(HONEST_PARTIAL, T2, EXIT_KERNEL)), 50, "graded", "kernel died"),
     "threat_kill_everything": (lambda: answered(with_prefix(HONEST_PARTIAL, T2, KILL_EVERYTHING)), 50, "graded", ""),
-    "threat_loop_forever": (lambda: answered(with_prefix(HONEST_PARTIAL, T2, LOOP_FOREVER)), 50, "timeout", "ran longer"),
+    "threat_loop_forever": (
+        lambda: answered(with_prefix(HONEST_PARTIAL, T2, LOOP_FOREVER)),
+        50,
+        "timeout",
+        "ran longer",
+    ),
     "threat_exhaust_memory": (lambda: answered(with_prefix(HONEST_PARTIAL, T3, EXHAUST_MEMORY)), 50, "graded", ""),
-    "threat_print_gigabytes": (lambda: answered(with_prefix(HONEST_PARTIAL, T2, PRINT_GIGABYTES)), 50, "graded",
-                               "printed more than"),
-    "threat_read_solutions": (lambda: answered(with_prefix(
-        {T1: "# YOUR CODE HERE\nraise NotImplementedError()", T2: WRONG[T2], T3: WRONG[T3]}, T1, READ_SOLUTIONS)),
-        0, "graded", "reads-notebooks"),
+    "threat_print_gigabytes": (
+        lambda: answered(with_prefix(HONEST_PARTIAL, T2, PRINT_GIGABYTES)),
+        50,
+        "graded",
+        "printed more than",
+    ),
+    "threat_read_solutions": (
+        lambda: answered(
+            with_prefix(
+                {T1: "# YOUR CODE HERE\nraise NotImplementedError()", T2: WRONG[T2], T3: WRONG[T3]}, T1, READ_SOLUTIONS
+            )
+        ),
+        0,
+        "graded",
+        "reads-notebooks",
+    ),
     "threat_write_grades": (lambda: answered(with_prefix(WRONG, T1, WRITE_GRADES)), 0, "graded", ""),
     # bad input: a clear status and message, and the rest of the class is still graded
     "bad_not_json": (lambda: b"print('this is a Python file, not a notebook')\n", 0, "invalid", "not valid JSON"),

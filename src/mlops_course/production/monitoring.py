@@ -1,6 +1,5 @@
 """Monitoring a served model: prediction drift and quality (with late labels) per window.
 
-- :func:`population_stability_index` compares two score distributions (numpy only, fast).
 - :func:`evidently_window_report` runs an Evidently 0.7 report on one window: drift of the
   predicted probability (PSI, with its test) and, where labels are known, ROC AUC and the
   log loss with their tests.
@@ -9,43 +8,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mlops_course.psi import PSI_MAJOR
+
 PREDICTION = "prediction"
 LABEL = "defaulted"
-
-
-def population_stability_index(reference: Sequence[float], current: Sequence[float], bins: int = 10) -> float:
-    """PSI of ``current`` against ``reference`` over ``bins`` quantile bins of the reference.
-
-    Common reading: below 0.1 stable, 0.1 to 0.2 moderate shift, above 0.2 significant shift.
-
-    Args:
-        reference: scores from the period the model was validated on.
-        current: scores from the window to check.
-        bins: number of bins (2 to 100).
-
-    Returns:
-        The PSI, a non-negative number (0 for identical distributions).
-    """
-    ref = np.asarray(reference, dtype=float).reshape(-1)
-    cur = np.asarray(current, dtype=float).reshape(-1)
-    if ref.size < bins or cur.size == 0:
-        raise ValueError(f"need at least {bins} reference values and one current value, got {ref.size} and {cur.size}.")
-    if not isinstance(bins, int) or not 2 <= bins <= 100:
-        raise ValueError(f"bins must be a whole number from 2 to 100, got {bins!r}.")
-    if np.isnan(ref).any() or np.isnan(cur).any():
-        raise ValueError("reference and current must not contain NaN; drop or impute missing scores first.")
-    edges = np.unique(np.quantile(ref, np.linspace(0.0, 1.0, bins + 1)))
-    edges[0], edges[-1] = -np.inf, np.inf
-    ref_share = np.histogram(ref, edges)[0] / ref.size
-    cur_share = np.histogram(cur, edges)[0] / cur.size
-    ref_share, cur_share = np.clip(ref_share, 1e-4, None), np.clip(cur_share, 1e-4, None)
-    return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
 
 
 def evidently_status(status: Any) -> str:
@@ -58,7 +29,7 @@ def evidently_window_report(
     reference: pd.DataFrame,
     current: pd.DataFrame,
     *,
-    psi_threshold: float = 0.2,
+    psi_threshold: float = PSI_MAJOR,
     min_roc_auc: float = 0.70,
     max_log_loss: float = 0.35,
 ) -> tuple[dict[str, Any], Any]:
@@ -134,7 +105,7 @@ def plot_monitoring_timeline(
     column: str,
     threshold: float,
     *,
-    ax=None,  # noqa: ANN001
+    ax=None,
     title: str | None = None,
     ylabel: str | None = None,
     alert_above: bool = True,
@@ -164,4 +135,4 @@ def plot_monitoring_timeline(
     return ax
 
 
-__all__ = ["evidently_window_report", "plot_monitoring_timeline", "population_stability_index", "evidently_status"]
+__all__ = ["evidently_window_report", "plot_monitoring_timeline", "evidently_status"]

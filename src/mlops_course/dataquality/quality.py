@@ -66,7 +66,9 @@ def uniqueness(frame: pd.DataFrame, key: str = ID_COLUMN) -> int:
     """Number of records whose ``key`` repeats an earlier record (0 means the key is unique)."""
     _require_frame(frame)
     if key not in frame.columns:
-        raise ValueError(f"key {key!r} is not a column of the frame; columns are: {', '.join(map(str, frame.columns))}.")
+        raise ValueError(
+            f"key {key!r} is not a column of the frame; columns are: {', '.join(map(str, frame.columns))}."
+        )
     return int(frame[key].duplicated().sum())
 
 

@@ -82,7 +82,9 @@ def draw_reference_architecture(ax: Any = None) -> Any:
         if x1 < x0:  # feedback flow (monitoring -> retraining): an arc above the boxes
             start, end = (x0 + width / 2, y0 + height), (x1 + width / 2, y1 + height)
         style = "arc3,rad=0.2" if x1 < x0 else "arc3,rad=0.0"
-        ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#333333", "connectionstyle": style})
+        ax.annotate(
+            "", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#333333", "connectionstyle": style}
+        )
     for column, layer in enumerate(LAYERS):
         ax.text(column * 3.2 + width / 2, 4.7, layer.upper(), ha="center", fontsize=9, color="#333333")
     ax.text(8.0, 5.6, "retrain when monitoring sees drift", ha="center", fontsize=8, style="italic")

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import re
 import sys
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mlops_course import __version__, paths
+from mlops_course.util import sha256_hex
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MANIFEST = "manifest.json"
@@ -42,10 +42,6 @@ def _known_exercises(source: Path) -> list[str]:
     return stems
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def validate_exercise(path: Path, source: Path = paths.SOLUTIONS_DIR) -> str:
     """Check that ``path`` is the course's current release of one of its exercises.
 
@@ -60,7 +56,13 @@ def validate_exercise(path: Path, source: Path = paths.SOLUTIONS_DIR) -> str:
         SubmitError: not a notebook, not a course exercise, an old or edited release, or
             solution/test cells removed.
     """
-    from mlops_course.grading.format import SubmissionError, exercise_name, nbgrader_meta, read_instructor, read_submission
+    from mlops_course.grading.format import (
+        SubmissionError,
+        exercise_name,
+        nbgrader_meta,
+        read_instructor,
+        read_submission,
+    )
     from mlops_course.grading.merge import match_solutions
     from mlops_course.grading.release import release_notebook
 
@@ -80,7 +82,9 @@ def validate_exercise(path: Path, source: Path = paths.SOLUTIONS_DIR) -> str:
         match_solutions(spec, notebook, path.name)
     except SubmissionError as exc:
         raise SubmitError(str(exc)) from None
-    released = {nbgrader_meta(c).get("grade_id"): c for c in release_notebook(instructor).cells if nbgrader_meta(c).get("grade")}
+    released = {
+        nbgrader_meta(c).get("grade_id"): c for c in release_notebook(instructor).cells if nbgrader_meta(c).get("grade")
+    }
     mine = {nbgrader_meta(c).get("grade_id"): c for c in notebook.cells if nbgrader_meta(c).get("grade")}
     missing = [gid for gid in released if gid not in mine]
     if missing:
@@ -98,7 +102,9 @@ def validate_exercise(path: Path, source: Path = paths.SOLUTIONS_DIR) -> str:
     return stem
 
 
-def submit(path: Path, student_id: str, out: Path, source: Path = paths.SOLUTIONS_DIR, run_check: bool = True) -> tuple[Path, dict[str, Any]]:
+def submit(
+    path: Path, student_id: str, out: Path, source: Path = paths.SOLUTIONS_DIR, run_check: bool = True
+) -> tuple[Path, dict[str, Any]]:
     """Validate, self-check and package one exercise for hand-in.
 
     Args:
@@ -119,15 +125,17 @@ def submit(path: Path, student_id: str, out: Path, source: Path = paths.SOLUTION
     if not path.exists() and (paths.EXERCISES_DIR / f"{path.name.removesuffix('.ipynb')}.ipynb").exists():
         path = paths.EXERCISES_DIR / f"{path.name.removesuffix('.ipynb')}.ipynb"
     if not path.is_file():
-        raise SubmitError(f"{path} does not exist; give your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb.")
+        raise SubmitError(
+            f"{path} does not exist; give your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb."
+        )
     stem = validate_exercise(path, source)
     data = path.read_bytes()
     manifest: dict[str, Any] = {
         "student_id": student_id,
         "exercise": stem,
         "course_version": __version__,
-        "sha256": _sha256(data),
-        "submitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sha256": sha256_hex(data),
+        "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if run_check:
         from mlops_course.grading.check import run_check as run_self_check
@@ -202,8 +210,10 @@ def _from_zip(origin: str, blob: bytes, stems: list[str], stamp: str) -> list[Fo
             notebook = archive.read(f"{manifest['exercise']}.ipynb")
         except (KeyError, json.JSONDecodeError) as exc:
             return [Found(origin, blob, None, None, stamp, f"damaged submission zip ({exc})")]
-        found = Found(origin, notebook, manifest.get("student_id"), manifest.get("exercise"), manifest.get("submitted_at", stamp))
-        if _sha256(notebook) != manifest.get("sha256"):
+        found = Found(
+            origin, notebook, manifest.get("student_id"), manifest.get("exercise"), manifest.get("submitted_at", stamp)
+        )
+        if sha256_hex(notebook) != manifest.get("sha256"):
             found.problem = "the notebook does not match the SHA-256 in its manifest (changed after submit)"
         elif found.exercise not in stems:
             found.problem = f"manifest names unknown exercise {found.exercise!r}"
@@ -215,7 +225,9 @@ def _from_zip(origin: str, blob: bytes, stems: list[str], stamp: str) -> list[Fo
         inner = f"{origin}!{name}"
         if name.endswith(".ipynb"):
             parts = name.split("/")
-            results.append(_from_notebook(inner, parts[-1], parts[-2] if len(parts) > 1 else "", archive.read(name), stems, stamp))
+            results.append(
+                _from_notebook(inner, parts[-1], parts[-2] if len(parts) > 1 else "", archive.read(name), stems, stamp)
+            )
         elif name.endswith(".zip"):
             results.extend(_from_zip(inner, archive.read(name), stems, stamp))
         else:
@@ -242,11 +254,20 @@ def collect(downloads: Path, out: Path, source: Path = paths.SOLUTIONS_DIR) -> l
     found: list[Found] = []
     for file in sorted(p for p in downloads.rglob("*") if p.is_file()):
         origin = str(file.relative_to(downloads))
-        stamp = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.fromtimestamp(file.stat().st_mtime, UTC).isoformat(timespec="seconds")
         if file.suffix == ".zip":
             found.extend(_from_zip(origin, file.read_bytes(), stems, stamp))
         elif file.suffix == ".ipynb":
-            found.append(_from_notebook(origin, file.name, file.parent.name if file.parent != downloads else "", file.read_bytes(), stems, stamp))
+            found.append(
+                _from_notebook(
+                    origin,
+                    file.name,
+                    file.parent.name if file.parent != downloads else "",
+                    file.read_bytes(),
+                    stems,
+                    stamp,
+                )
+            )
         else:
             found.append(Found(origin, b"", None, None, stamp, "not a notebook or zip"))
     latest: dict[tuple[str, str], Found] = {}
@@ -267,7 +288,15 @@ def collect(downloads: Path, out: Path, source: Path = paths.SOLUTIONS_DIR) -> l
             status, detail = "placed", str(target.relative_to(out))
         else:
             status, detail = "superseded", f"a newer copy came from {latest[key].origin}"
-        rows.append({"origin": item.origin, "student_id": item.student_id or "", "exercise": item.exercise or "", "status": status, "detail": detail})
+        rows.append(
+            {
+                "origin": item.origin,
+                "student_id": item.student_id or "",
+                "exercise": item.exercise or "",
+                "status": status,
+                "detail": detail,
+            }
+        )
     out.mkdir(parents=True, exist_ok=True)
     with (out / "collect_report.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["origin", "student_id", "exercise", "status", "detail"])
@@ -284,8 +313,10 @@ def _submit_command(args: argparse.Namespace) -> int:
         return 2
     check = manifest.get("self_check", {})
     if check:
-        print(f"Self-check: {check['score']:g} / {check['max_score']:g} on the visible tests"
-              + (f" (failing: {', '.join(check['failing'])})" if check["failing"] else ""))
+        print(
+            f"Self-check: {check['score']:g} / {check['max_score']:g} on the visible tests"
+            + (f" (failing: {', '.join(check['failing'])})" if check["failing"] else "")
+        )
     print(f"Hand in this file: {target}")
     print(f"  exercise {manifest['exercise']}, student {manifest['student_id']}, sha256 {manifest['sha256'][:12]}…")
     return 0
@@ -315,7 +346,9 @@ def register(subparsers: Any) -> None:
     sub.add_argument("--source", default=str(paths.SOLUTIONS_DIR), help=argparse.SUPPRESS)
     sub.set_defaults(func=_submit_command)
 
-    col = subparsers.add_parser("collect", help="turn downloaded submissions into SUBMISSIONS/<student>/<exercise>.ipynb")
+    col = subparsers.add_parser(
+        "collect", help="turn downloaded submissions into SUBMISSIONS/<student>/<exercise>.ipynb"
+    )
     col.add_argument("downloads", help="folder of downloaded notebooks and/or zips")
     col.add_argument("--out", default="submissions", help="grading layout root (default: submissions/)")
     col.add_argument("--source", default=str(paths.SOLUTIONS_DIR), help="instructor notebooks (default: solutions/)")

@@ -38,7 +38,9 @@ class DataConfig(_Section):
     n_rows: int = Field(6_000, ge=500, le=200_000, description="applications to generate")
     n_months: int = Field(12, ge=2, le=60)
     seed: int = Field(7, ge=0)
-    first_holdout_month: str = Field("2024-10", pattern=r"^\d{4}-\d{2}$", description="first month held out for evaluation")
+    first_holdout_month: str = Field(
+        "2024-10", pattern=r"^\d{4}-\d{2}$", description="first month held out for evaluation"
+    )
 
 
 class ModelConfig(_Section):
@@ -70,7 +72,9 @@ class ServingConfig(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     api_token_env: str = Field("CREDIT_API_TOKEN", description="name of the environment variable holding the token")
     require_token: bool = False
-    api_token: SecretStr | None = Field(None, exclude=True, description="filled from the environment, never from a file")
+    api_token: SecretStr | None = Field(
+        None, exclude=True, description="filled from the environment, never from a file"
+    )
 
     @field_validator("api_token_env")
     @classmethod

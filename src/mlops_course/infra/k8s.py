@@ -18,7 +18,17 @@ K8S_VERSION = "1.31.0"
 
 _CPU = re.compile(r"^(\d+(\.\d+)?)(m?)$")
 _MEMORY = re.compile(r"^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
-_MEMORY_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+_MEMORY_UNITS = {
+    None: 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
@@ -95,8 +105,12 @@ def deployment_manifest(
     labels = {"app": name}
 
     def probe(initial_delay: int) -> dict[str, Any]:  # a fresh dict each: callers may edit one probe
-        return {"httpGet": {"path": health_path, "port": port}, "periodSeconds": 10, "timeoutSeconds": 2,
-                "initialDelaySeconds": initial_delay}
+        return {
+            "httpGet": {"path": health_path, "port": port},
+            "periodSeconds": 10,
+            "timeoutSeconds": 2,
+            "initialDelaySeconds": initial_delay,
+        }
 
     container = {
         "name": name,
@@ -138,7 +152,9 @@ def service_manifest(name: str, *, port: int = 80, target_port: int = 8080) -> d
     }
 
 
-def hpa_manifest(name: str, *, min_replicas: int = 2, max_replicas: int = 10, cpu_utilization: int = 70) -> dict[str, Any]:
+def hpa_manifest(
+    name: str, *, min_replicas: int = 2, max_replicas: int = 10, cpu_utilization: int = 70
+) -> dict[str, Any]:
     """An autoscaling/v2 HorizontalPodAutoscaler on average CPU utilisation of the Deployment ``name``."""
     _check_name(name)
     if not 1 <= min_replicas <= max_replicas:
@@ -154,7 +170,13 @@ def hpa_manifest(name: str, *, min_replicas: int = 2, max_replicas: int = 10, cp
             "minReplicas": min_replicas,
             "maxReplicas": max_replicas,
             "metrics": [
-                {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu_utilization}}}
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": cpu_utilization},
+                    },
+                }
             ],
             "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
         },
@@ -241,7 +263,9 @@ def check_manifests(manifests: Sequence[Mapping[str, Any]], version: str = K8S_V
         if manifest.get("kind") == "HorizontalPodAutoscaler":
             target = manifest.get("spec", {}).get("scaleTargetRef", {})
             if target.get("kind") != "Deployment" or target.get("name") not in deployments:
-                problems.append(f"HorizontalPodAutoscaler/{name}: scaleTargetRef {target} is not a Deployment in the list")
+                problems.append(
+                    f"HorizontalPodAutoscaler/{name}: scaleTargetRef {target} is not a Deployment in the list"
+                )
     return problems
 
 
@@ -300,7 +324,11 @@ def lint_dockerfile(text: str) -> list[str]:
         problems.append("the container runs as root: add a USER with a non-root uid")
     if not any(line.upper().startswith("HEALTHCHECK ") for line in lines):
         problems.append("no HEALTHCHECK: the platform cannot tell a hung server from a healthy one")
-    if any(re.search(r"(AWS_SECRET|PASSWORD|TOKEN)\s*=", line, re.I) for line in lines if line.upper().startswith(("ENV ", "ARG "))):
+    if any(
+        re.search(r"(AWS_SECRET|PASSWORD|TOKEN)\s*=", line, re.I)
+        for line in lines
+        if line.upper().startswith(("ENV ", "ARG "))
+    ):
         problems.append("a secret is baked into the image (ENV/ARG): pass it at run time")
     copies = [i for i, line in enumerate(lines) if line.upper().startswith("COPY ")]
     installs = [i for i, line in enumerate(lines) if "pip install" in line]

@@ -34,13 +34,24 @@ EXAMPLE_S3_USD_PER_GB_MONTH = 0.023
 
 
 def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0 or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not value > 0
+        or not math.isfinite(value)
+    ):
         raise ValueError(f"{name} must be a positive number, got {value!r}.")
     return float(value)
 
 
-def measure_latency(predict: Callable[[Any], Any], payload: Any, *, n_calls: int = 200, warmup: int = 10,
-                    clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+def measure_latency(
+    predict: Callable[[Any], Any],
+    payload: Any,
+    *,
+    n_calls: int = 200,
+    warmup: int = 10,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, float]:
     """Time ``predict(payload)`` ``n_calls`` times (after ``warmup`` untimed calls).
 
     Returns:
@@ -94,8 +105,14 @@ class CapacityPlan:
         return asdict(self)
 
 
-def size_fleet(arrival_rps: float, service_time_s: float, *, concurrency_per_replica: int = 1,
-               target_utilization: float = 0.6, min_replicas: int = 2) -> CapacityPlan:
+def size_fleet(
+    arrival_rps: float,
+    service_time_s: float,
+    *,
+    concurrency_per_replica: int = 1,
+    target_utilization: float = 0.6,
+    min_replicas: int = 2,
+) -> CapacityPlan:
     """Replicas needed so that utilisation stays at or below the target at this load.
 
     Args:
@@ -110,7 +127,11 @@ def size_fleet(arrival_rps: float, service_time_s: float, *, concurrency_per_rep
     """
     arrival = _positive("arrival_rps", arrival_rps)
     service = _positive("service_time_s", service_time_s)
-    if isinstance(concurrency_per_replica, bool) or not isinstance(concurrency_per_replica, (int, np.integer)) or concurrency_per_replica < 1:
+    if (
+        isinstance(concurrency_per_replica, bool)
+        or not isinstance(concurrency_per_replica, (int, np.integer))
+        or concurrency_per_replica < 1
+    ):
         raise ValueError(f"concurrency_per_replica must be a whole number >= 1, got {concurrency_per_replica!r}.")
     if not 0 < float(target_utilization) <= 1:
         raise ValueError(f"target_utilization must be in (0, 1], e.g. 0.6 for 60 %, got {target_utilization!r}.")
@@ -131,8 +152,15 @@ def size_fleet(arrival_rps: float, service_time_s: float, *, concurrency_per_rep
     )
 
 
-def daily_traffic(peak_rps: float, *, trough_rps: float | None = None, seed: int = 0, noise: float = 0.05,
-                  step_minutes: int = 1, spike: tuple[float, float] | None = None) -> pd.Series:
+def daily_traffic(
+    peak_rps: float,
+    *,
+    trough_rps: float | None = None,
+    seed: int = 0,
+    noise: float = 0.05,
+    step_minutes: int = 1,
+    spike: tuple[float, float] | None = None,
+) -> pd.Series:
     """A day of requests per second: quiet night, a morning and a larger evening peak, some noise.
 
     Args:
@@ -168,9 +196,16 @@ def daily_traffic(peak_rps: float, *, trough_rps: float | None = None, seed: int
     return pd.Series(np.clip(demand, 0, None).round(3), index=pd.Index(minutes, name="minute"), name="demand_rps")
 
 
-def simulate_autoscaling(demand_rps: pd.Series, *, capacity_rps_per_replica: float, target_utilization: float = 0.6,
-                         min_replicas: int = 2, max_replicas: int = 20, startup_minutes: int = 3,
-                         scale_down_window_minutes: int = 5) -> pd.DataFrame:
+def simulate_autoscaling(
+    demand_rps: pd.Series,
+    *,
+    capacity_rps_per_replica: float,
+    target_utilization: float = 0.6,
+    min_replicas: int = 2,
+    max_replicas: int = 20,
+    startup_minutes: int = 3,
+    scale_down_window_minutes: int = 5,
+) -> pd.DataFrame:
     """Replay a day of demand through an HPA-style autoscaler, one row per step of ``demand_rps``.
 
     Each step the autoscaler wants ``ceil(demand / (capacity * target))`` replicas, clamped to
@@ -191,13 +226,18 @@ def simulate_autoscaling(demand_rps: pd.Series, *, capacity_rps_per_replica: flo
         raise ValueError("demand_rps needs at least two steps; use daily_traffic(...).")
     minutes = np.asarray(demand_rps.index, dtype=float)
     step = float(minutes[1] - minutes[0])
-    delay_steps, window_steps = max(0, math.ceil(startup_minutes / step)), max(1, math.ceil(scale_down_window_minutes / step))
+    delay_steps, window_steps = (
+        max(0, math.ceil(startup_minutes / step)),
+        max(1, math.ceil(scale_down_window_minutes / step)),
+    )
     demand = demand_rps.to_numpy(dtype=float)
-    wished = np.clip(np.ceil(np.round(demand / (capacity * target_utilization), 9)), min_replicas, max_replicas).astype(int)
+    wished = np.clip(np.ceil(np.round(demand / (capacity * target_utilization), 9)), min_replicas, max_replicas).astype(
+        int
+    )
     # stabilisation: the autoscaler asks for the highest wish of the window (scale up now, down slowly)
-    ordered = np.array([wished[max(0, t - window_steps + 1): t + 1].max() for t in range(len(demand))])
+    ordered = np.array([wished[max(0, t - window_steps + 1) : t + 1].max() for t in range(len(demand))])
     # a replica serves once it has been asked for without a break for startup_minutes
-    serving = np.array([ordered[max(0, t - delay_steps): t + 1].min() for t in range(len(demand))])
+    serving = np.array([ordered[max(0, t - delay_steps) : t + 1].min() for t in range(len(demand))])
     served_capacity = serving * capacity
     return pd.DataFrame(
         {
@@ -211,9 +251,14 @@ def simulate_autoscaling(demand_rps: pd.Series, *, capacity_rps_per_replica: flo
     )
 
 
-def monthly_cost(replica_hours_per_day: float, instance_type: str, *, storage_gb: float = 0.0,
-                 prices: Mapping[str, Mapping[str, float]] = EXAMPLE_PRICES,
-                 s3_usd_per_gb_month: float = EXAMPLE_S3_USD_PER_GB_MONTH) -> dict[str, float]:
+def monthly_cost(
+    replica_hours_per_day: float,
+    instance_type: str,
+    *,
+    storage_gb: float = 0.0,
+    prices: Mapping[str, Mapping[str, float]] = EXAMPLE_PRICES,
+    s3_usd_per_gb_month: float = EXAMPLE_S3_USD_PER_GB_MONTH,
+) -> dict[str, float]:
     """Estimate a month's bill: instance-hours at the on-demand price plus artifact storage.
 
     Args:
@@ -226,15 +271,21 @@ def monthly_cost(replica_hours_per_day: float, instance_type: str, *, storage_gb
         ``compute_usd``, ``storage_usd`` and ``total_usd`` per month, rounded to cents.
     """
     if instance_type not in prices:
-        raise ValueError(f"instance_type {instance_type!r} is not in the price table; choose from: {', '.join(prices)}.")
-    if not 0 <= replica_hours_per_day:
+        raise ValueError(
+            f"instance_type {instance_type!r} is not in the price table; choose from: {', '.join(prices)}."
+        )
+    if not replica_hours_per_day >= 0:
         raise ValueError(f"replica_hours_per_day must be >= 0, got {replica_hours_per_day!r}.")
-    if not 0 <= storage_gb:
+    if not storage_gb >= 0:
         raise ValueError(f"storage_gb must be >= 0, got {storage_gb!r}.")
     days = HOURS_PER_MONTH / 24
     compute = float(replica_hours_per_day) * days * float(prices[instance_type]["usd_per_hour"])
     storage = float(storage_gb) * float(s3_usd_per_gb_month)
-    return {"compute_usd": round(compute, 2), "storage_usd": round(storage, 2), "total_usd": round(compute + storage, 2)}
+    return {
+        "compute_usd": round(compute, 2),
+        "storage_usd": round(storage, 2),
+        "total_usd": round(compute + storage, 2),
+    }
 
 
 def price_table() -> pd.DataFrame:

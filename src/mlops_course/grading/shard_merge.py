@@ -9,15 +9,18 @@ disagreement is reported, never silently dropped.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from mlops_course.grading.gradebook import COLUMNS
+from mlops_course.util import atomic_write_text
+
 KEY_COLUMNS = ("student_id", "exercise")
-REQUIRED_COLUMNS = ("student_id", "exercise", "score", "max_score", "status", "submission_sha256", "graded_at")
+#: the columns every gradebook has (GRADING.md); the grader writes more, which are kept.
+REQUIRED_COLUMNS = COLUMNS[: COLUMNS.index("graded_at") + 1]
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,10 @@ def _graded_at(value: str, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise ValueError(f"{where}: graded_at {value!r} is not an ISO 8601 time such as 2026-01-31T12:00:00+00:00.") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        raise ValueError(
+            f"{where}: graded_at {value!r} is not an ISO 8601 time such as 2026-01-31T12:00:00+00:00."
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -65,7 +70,9 @@ def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         columns = list(reader.fieldnames or [])
         missing = [name for name in REQUIRED_COLUMNS if name not in columns]
         if missing:
-            raise ValueError(f"gradebook {path} lacks the column(s) {', '.join(missing)}; expected at least {', '.join(REQUIRED_COLUMNS)}.")
+            raise ValueError(
+                f"gradebook {path} lacks the column(s) {', '.join(missing)}; expected at least {', '.join(REQUIRED_COLUMNS)}."
+            )
         return columns, list(reader)
 
 
@@ -106,18 +113,11 @@ def merge_gradebooks(paths: Sequence[str | Path], out: str | Path) -> MergeRepor
             report.conflicts.append(
                 Conflict(key[0], key[1], winner[2], loser[2], winner[0]["graded_at"], loser[0]["graded_at"])
             )
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".gradebook-", suffix=".csv", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-            writer.writeheader()
-            for key in sorted(kept):
-                writer.writerow({name: kept[key][0].get(name, "") for name in columns})
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for key in sorted(kept):
+        writer.writerow({name: kept[key][0].get(name, "") for name in columns})
+    atomic_write_text(Path(out), buffer.getvalue())
     report.rows = len(kept)
     return report

@@ -19,7 +19,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +34,15 @@ PUBLIC_ACCESS_BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublic
 #: Ports that must never be reachable from the whole internet (SSH, RDP, databases).
 ADMIN_PORTS: dict[int, str] = {22: "SSH", 3389: "RDP", 3306: "MySQL", 5432: "PostgreSQL", 6379: "Redis"}
 _WORLD = ("0.0.0.0/0", "::/0")
-_PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+_PUBLIC_GRANTEES = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
 
 
-def aws_client(service: str, *, endpoint_url: str | None = None, session: Any = None, region: str = DEFAULT_REGION) -> Any:
+def aws_client(
+    service: str, *, endpoint_url: str | None = None, session: Any = None, region: str = DEFAULT_REGION
+) -> Any:
     """A boto3 client for ``service``: the emulator when ``endpoint_url`` is given, AWS when it is None.
 
     Args:
@@ -163,9 +167,13 @@ def create_artifact_bucket(s3: Any, name: str, region: str = DEFAULT_REGION) -> 
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_encryption(
         Bucket=name,
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
     )
-    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={flag: True for flag in PUBLIC_ACCESS_BLOCK_FLAGS})
+    s3.put_public_access_block(
+        Bucket=name, PublicAccessBlockConfiguration={flag: True for flag in PUBLIC_ACCESS_BLOCK_FLAGS}
+    )
     return name
 
 
@@ -273,7 +281,9 @@ def audit_role(iam: Any, role_name: str) -> list[Finding]:
     for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
         policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
         version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"])
-        found += audit_policy_document(version["PolicyVersion"]["Document"], f"role {role_name} {attached['PolicyName']}")
+        found += audit_policy_document(
+            version["PolicyVersion"]["Document"], f"role {role_name} {attached['PolicyName']}"
+        )
     return found
 
 
@@ -289,16 +299,22 @@ def audit_security_group(ec2: Any, group_id: str) -> list[Finding]:
     found: list[Finding] = []
     resource = f"security group {group.get('GroupName', group_id)}"
     for permission in group.get("IpPermissions", []):
-        cidrs = [r["CidrIp"] for r in permission.get("IpRanges", [])] + [r["CidrIpv6"] for r in permission.get("Ipv6Ranges", [])]
+        cidrs = [r["CidrIp"] for r in permission.get("IpRanges", [])] + [
+            r["CidrIpv6"] for r in permission.get("Ipv6Ranges", [])
+        ]
         if not any(c in _WORLD or ipaddress.ip_network(c, strict=False).prefixlen == 0 for c in cidrs):
             continue
         ports = _port_range(permission)
         if len(ports) > 1000:
-            found.append(Finding(resource, "world-open-ports", f"ports {ports.start}-{ports.stop - 1} open to the internet"))
+            found.append(
+                Finding(resource, "world-open-ports", f"ports {ports.start}-{ports.stop - 1} open to the internet")
+            )
             continue
         for port, service in ADMIN_PORTS.items():
             if port in ports:
-                found.append(Finding(resource, "world-open-admin-port", f"{service} (port {port}) open to the internet"))
+                found.append(
+                    Finding(resource, "world-open-admin-port", f"{service} (port {port}) open to the internet")
+                )
     return found
 
 

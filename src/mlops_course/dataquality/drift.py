@@ -11,104 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from mlops_course.data import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 from mlops_course.paths import course_data_dir
+from mlops_course.psi import PSI_MAJOR, PSI_MODERATE, binned_shares, nonmissing_values, psi
 
 if TYPE_CHECKING:  # pragma: no cover
     from evidently.core.report import Snapshot
 
-#: Common reading of PSI: below 0.1 stable, 0.1-0.25 moderate shift, above 0.25 major shift.
-PSI_MODERATE, PSI_MAJOR = 0.1, 0.25
-_EPSILON = 1e-4
-
-
-def _clean(values: object, name: str) -> np.ndarray:
-    array = pd.Series(values).dropna()
-    if array.empty:
-        raise ValueError(f"{name} has no non-missing values; drift needs data on both sides.")
-    return array.to_numpy()
-
-
-def _fill_zeros(shares: np.ndarray) -> np.ndarray:
-    """Replace empty bins by a tiny share so the logarithm stays finite (Evidently's rule)."""
-    shares = shares.astype(float).copy()
-    non_zero = shares[shares > 0]
-    floor = non_zero.min() / 1e6 if non_zero.min() <= _EPSILON else _EPSILON
-    shares[shares == 0] = floor
-    return shares
-
-
-def binned_shares(
-    reference: object,
-    current: object,
-    bins: int = 10,
-    binning: Literal["quantile", "sturges", "category"] = "quantile",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | list[object]]:
-    """Share of each sample falling in each bin (empty bins not yet filled).
-
-    Args:
-        reference: the reference sample (missing values are dropped).
-        current: the current sample.
-        bins: number of quantile bins (``binning="quantile"`` only).
-        binning: ``"quantile"`` (bin edges at the reference's quantiles), ``"sturges"``
-            (Evidently's numeric rule) or ``"category"`` (one bin per distinct value).
-
-    Returns:
-        ``(reference_shares, current_shares, edges_or_categories)``.
-    """
-    ref, cur = _clean(reference, "reference"), _clean(current, "current")
-    if binning == "category":
-        keys = list(dict.fromkeys([*pd.unique(cur), *pd.unique(ref)]))
-        ref_counts, cur_counts = pd.Series(ref).value_counts(), pd.Series(cur).value_counts()
-        ref_shares = np.array([ref_counts.get(k, 0) for k in keys]) / len(ref)
-        cur_shares = np.array([cur_counts.get(k, 0) for k in keys]) / len(cur)
-        return ref_shares, cur_shares, keys
-    ref, cur = ref.astype(float), cur.astype(float)
-    if binning == "sturges":
-        edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
-        return np.histogram(ref, edges)[0] / len(ref), np.histogram(cur, edges)[0] / len(cur), edges
-    if binning != "quantile":
-        raise ValueError(f"binning must be 'quantile', 'sturges' or 'category', got {binning!r}.")
-    if not isinstance(bins, (int, np.integer)) or bins < 2:
-        raise ValueError(f"bins must be a whole number of at least 2, got {bins!r}.")
-    inner = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1))[1:-1])
-    ref_index, cur_index = np.searchsorted(inner, ref, side="right"), np.searchsorted(inner, cur, side="right")
-    n_bins = len(inner) + 1
-    ref_shares = np.bincount(ref_index, minlength=n_bins) / len(ref)
-    cur_shares = np.bincount(cur_index, minlength=n_bins) / len(cur)
-    return ref_shares, cur_shares, np.concatenate([[-np.inf], inner, [np.inf]])
-
-
-def psi(
-    reference: object,
-    current: object,
-    bins: int = 10,
-    binning: Literal["quantile", "sturges", "category"] = "quantile",
-) -> float:
-    """Population Stability Index: ``sum((current - reference) * ln(current / reference))`` over bins.
-
-    Args:
-        reference: the reference sample (e.g. the training month).
-        current: the sample to compare (e.g. this week's records).
-        bins: number of quantile bins of the reference.
-        binning: see :func:`binned_shares`; categorical columns use ``"category"``.
-
-    Returns:
-        PSI ≥ 0; 0 when the binned distributions are identical.
-    """
-    ref_shares, cur_shares, _ = binned_shares(reference, current, bins, binning)
-    ref_shares, cur_shares = _fill_zeros(ref_shares), _fill_zeros(cur_shares)
-    return float(np.sum((cur_shares - ref_shares) * np.log(cur_shares / ref_shares)))
-
 
 def ks_statistic(reference: object, current: object) -> float:
     """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two empirical CDFs."""
-    ref, cur = np.sort(_clean(reference, "reference").astype(float)), np.sort(_clean(current, "current").astype(float))
+    ref, cur = (
+        np.sort(nonmissing_values(reference, "reference").astype(float)),
+        np.sort(nonmissing_values(current, "current").astype(float)),
+    )
     grid = np.concatenate([ref, cur])
     ref_cdf = np.searchsorted(ref, grid, side="right") / len(ref)
     cur_cdf = np.searchsorted(cur, grid, side="right") / len(cur)
@@ -131,7 +52,9 @@ def drift_table(
         raise ValueError(f"threshold must be positive, got {threshold!r}.")
     missing = [c for c in (*numeric, *categorical) if c not in reference.columns or c not in current.columns]
     if missing:
-        raise ValueError(f"columns {missing} are missing from reference or current; compare frames with the same features.")
+        raise ValueError(
+            f"columns {missing} are missing from reference or current; compare frames with the same features."
+        )
     rows = [(c, psi(reference[c], current[c])) for c in numeric]
     rows += [(c, psi(reference[c], current[c], binning="category")) for c in categorical]
     table = pd.DataFrame(rows, columns=["column", "psi"])

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from mlops_course.data import DATE_COLUMN, ID_COLUMN, NUMERIC_FEATURES, SCENARIOS, SOURCES, generate_applications
-from mlops_course.drift import psi
-from mlops_course.quality import DataContract, find_violations, reasons_by_record
+from mlops_course.dataquality.drift import psi
+from mlops_course.dataquality.quality import DataContract, find_violations, reasons_by_record
 
 Scorer = Callable[[pd.DataFrame], np.ndarray]
 EVENT_KINDS = ("contract", "completeness", "quality", "fallback", "model_error", "drift", "retrain")
@@ -39,9 +39,13 @@ class Incident:
 
     def __post_init__(self) -> None:
         if self.scenario not in SCENARIOS or self.scenario == "baseline":
-            raise ValueError(f"scenario {self.scenario!r} is not an incident; choose from: {', '.join(list(SCENARIOS)[1:])}.")
+            raise ValueError(
+                f"scenario {self.scenario!r} is not an incident; choose from: {', '.join(list(SCENARIOS)[1:])}."
+            )
         if not 0 <= self.first_month <= self.last_month:
-            raise ValueError(f"months must satisfy 0 <= first_month <= last_month, got {self.first_month}..{self.last_month}.")
+            raise ValueError(
+                f"months must satisfy 0 <= first_month <= last_month, got {self.first_month}..{self.last_month}."
+            )
         if self.source not in SOURCES:
             raise ValueError(f"source {self.source!r} is unknown; choose from: {', '.join(SOURCES)}.")
 
@@ -70,7 +74,9 @@ def simulate_stream(
         active = [i for i in incidents if i.first_month <= index <= i.last_month]
         sources = {i.source for i in active if i.scenario not in ("covariate_drift", "concept_drift", "late_labels")}
         if len(sources) > 1:
-            raise ValueError(f"month {index} has incidents on several sources {sorted(sources)}; use one source per month.")
+            raise ValueError(
+                f"month {index} has incidents on several sources {sorted(sources)}; use one source per month."
+            )
         frame = generate_applications(
             rows_per_month,
             n_months=1,
@@ -168,7 +174,9 @@ class StreamHandler:
             "fallback": int((route == "fallback").sum()),
         }
         if self.processed + self.quarantined != self.received:  # the promise: nothing is lost
-            raise RuntimeError(f"records lost: {self.received} received, {self.processed} processed, {self.quarantined} quarantined")
+            raise RuntimeError(
+                f"records lost: {self.received} received, {self.processed} processed, {self.quarantined} quarantined"
+            )
         return counts
 
     @property
@@ -191,7 +199,9 @@ class StreamHandler:
         return pd.DataFrame(self.events, columns=["batch", "time", "kind", "source", "message"])
 
     # -- steps ----------------------------------------------------------------------------
-    def _impute_and_score(self, good: pd.DataFrame, number: int, when: object) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    def _impute_and_score(
+        self, good: pd.DataFrame, number: int, when: object
+    ) -> tuple[pd.Series, pd.Series, np.ndarray]:
         imputed = pd.Series("", index=good.index, dtype=object)
         for column, median in self.medians.items():
             if column in good.columns:
@@ -201,16 +211,23 @@ class StreamHandler:
         route = pd.Series("model", index=good.index, dtype=object)
         if len(good) and (imputed != "").mean() > self.config.max_imputed_share:
             route[imputed != ""] = "fallback"
-            self._event(number, when, "fallback", None, f"{(imputed != '').mean():.0%} of valid records needed imputation; "
-                        "they are scored by the fallback")
+            self._event(
+                number,
+                when,
+                "fallback",
+                None,
+                f"{(imputed != '').mean():.0%} of valid records needed imputation; they are scored by the fallback",
+            )
         scores = np.full(len(good), np.nan)
         use_model = (route == "model").to_numpy()
         if self.scorer is not None and use_model.any():
             try:
                 scores[use_model] = np.asarray(self.scorer(good[use_model]), dtype=float)
-            except Exception as exc:  # noqa: BLE001 - any model failure means: fall back, alert
+            except Exception as exc:
                 route[:] = "fallback"
-                self._event(number, when, "model_error", None, f"model failed ({type(exc).__name__}); whole batch on fallback")
+                self._event(
+                    number, when, "model_error", None, f"model failed ({type(exc).__name__}); whole batch on fallback"
+                )
         fallback = (route == "fallback").to_numpy()
         if fallback.any():
             scores[fallback] = self._fallback(good[fallback])
@@ -222,7 +239,7 @@ class StreamHandler:
         prior = float(self.reference["defaulted"].mean()) if "defaulted" in self.reference.columns else np.nan
         return np.full(len(frame), prior)
 
-    def _account(self, batch, bad, reasons, good, imputed, route, scores, number) -> None:  # noqa: ANN001
+    def _account(self, batch, bad, reasons, good, imputed, route, scores, number) -> None:
         ids = batch[ID_COLUMN] if ID_COLUMN in batch.columns else pd.Series(batch.index.astype(str))
         sources = batch["source"] if "source" in batch.columns else pd.Series("", index=batch.index)
         entry = pd.DataFrame(
@@ -248,7 +265,7 @@ class StreamHandler:
         self.processed += int((~bad).sum())
         self.quarantined += int(bad.sum())
 
-    def _alert_on_quality(self, batch, bad, violations, number, when) -> None:  # noqa: ANN001
+    def _alert_on_quality(self, batch, bad, violations, number, when) -> None:
         if not len(batch):
             return
         sources = batch["source"] if "source" in batch.columns else pd.Series("unknown", index=batch.index)
@@ -273,8 +290,12 @@ class StreamHandler:
         window = pd.concat(self._window)
         if len(window) < self.config.drift_window // 2:
             return
-        scores = {c: psi(self.reference[c], window[c]) for c in self.config.drift_columns if window[c].notna().sum() >= 20}
-        column = max(scores, key=scores.get)
+        scores = {
+            c: psi(self.reference[c], window[c]) for c in self.config.drift_columns if window[c].notna().sum() >= 20
+        }
+        if not scores:  # no drift column has 20 values in the window yet
+            return
+        column = max(scores, key=lambda name: scores[name])
         self.drift_history.append({"batch": number, "max_psi": round(scores[column], 4), "column": column})
         if scores[column] < self.config.drift_threshold:
             self._drifted_batches = 0
@@ -283,7 +304,9 @@ class StreamHandler:
         self._event(number, when, "drift", None, f"PSI {scores[column]:.2f} on {column}")
         if self._drifted_batches == self.config.drift_patience:
             self.retrain_requested_at.append(number)
-            self._event(number, when, "retrain", None, f"drift for {self.config.drift_patience} batches: retraining requested")
+            self._event(
+                number, when, "retrain", None, f"drift for {self.config.drift_patience} batches: retraining requested"
+            )
             if self.on_retrain is not None:
                 self.on_retrain(number)
 
@@ -291,7 +314,7 @@ class StreamHandler:
         self.events.append({"batch": number, "time": when, "kind": kind, "source": source, "message": message})
 
 
-def plot_timeline(handler: StreamHandler, incidents: Sequence[Incident] = (), ax=None):  # noqa: ANN001, ANN201
+def plot_timeline(handler: StreamHandler, incidents: Sequence[Incident] = (), ax=None):
     """Incident timeline: per batch, records processed by the model, by the fallback, and quarantined; alerts as markers.
 
     Returns:
@@ -309,12 +332,26 @@ def plot_timeline(handler: StreamHandler, incidents: Sequence[Incident] = (), ax
     for name, colour in zip(counts.columns, ("tab:green", "tab:orange", "tab:red"), strict=True):
         ax.bar(counts.index, counts[name], bottom=bottom, color=colour, label=name, width=0.85)
         bottom += counts[name].to_numpy()
-    markers = {"contract": "s", "completeness": "o", "quality": "v", "fallback": "D", "model_error": "x", "drift": "^", "retrain": "*"}
+    markers = {
+        "contract": "s",
+        "completeness": "o",
+        "quality": "v",
+        "fallback": "D",
+        "model_error": "x",
+        "drift": "^",
+        "retrain": "*",
+    }
     alerts = handler.alerts
     top = bottom.max() * 1.05
     for offset, (kind, rows) in enumerate(alerts.groupby("kind", sort=False)):
-        ax.scatter(rows["batch"].unique(), np.full(rows["batch"].nunique(), top * (1 + 0.06 * offset)), marker=markers.get(kind, "o"),
-                   s=60, color="black" if kind != "retrain" else "tab:purple", label=f"alert: {kind}")
+        ax.scatter(
+            rows["batch"].unique(),
+            np.full(rows["batch"].nunique(), top * (1 + 0.06 * offset)),
+            marker=markers.get(kind, "o"),
+            s=60,
+            color="black" if kind != "retrain" else "tab:purple",
+            label=f"alert: {kind}",
+        )
     ax.set(title="Incident timeline: where every record went, batch by batch", xlabel="micro-batch", ylabel="records")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax

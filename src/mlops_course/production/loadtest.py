@@ -108,7 +108,7 @@ def summarize(results: pd.DataFrame, wall_s: float | None = None) -> dict[str, f
     }
 
 
-def plot_latency_histogram(results: pd.DataFrame, ax=None, title: str = "Latency of successful requests"):  # noqa: ANN001
+def plot_latency_histogram(results: pd.DataFrame, ax=None, title: str = "Latency of successful requests"):
     """Histogram of latencies with the p50/p95/p99 lines; returns the matplotlib axes."""
     import matplotlib.pyplot as plt
 
