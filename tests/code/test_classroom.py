@@ -76,10 +76,10 @@ def test_select_shard_rejects_index_out_of_range(index: int) -> None:
         select_shard(STUDENTS, index, 4)
 
 
-def test_parse_shard() -> None:
-    assert parse_shard("0/4") == (0, 4)
-    assert parse_shard(" 3/4 ") == (3, 4)
-    for bad in ("4/4", "1", "a/b", "-1/3", "1/0", "1/2/3"):
+def test_parse_shard_counts_from_one() -> None:
+    assert parse_shard("1/4") == (0, 4)
+    assert parse_shard(" 4/4 ") == (3, 4)
+    for bad in ("0/4", "5/4", "1", "a/b", "-1/3", "1/0", "1/2/3"):
         with pytest.raises(ValueError, match="shard"):
             parse_shard(bad)
 
@@ -466,7 +466,8 @@ def test_grading_job_is_indexed_with_one_shard_per_index() -> None:
     shards = int({v["name"]: v.get("value") for v in container["env"]}["SHARDS"])
     assert spec["completions"] == shards == spec["parallelism"], "completions, parallelism and SHARDS must agree"
     command = " ".join(container["args"])
-    assert '--shard "${JOB_COMPLETION_INDEX}/${SHARDS}"' in command and "shard-${JOB_COMPLETION_INDEX}" in command
+    assert "SHARD=$((JOB_COMPLETION_INDEX + 1))" in command, "--shard counts from 1, the completion index from 0"
+    assert '--shard "${SHARD}/${SHARDS}"' in command and "shard-${SHARD}" in command
 
 
 def test_compose_file_matches_the_compose_spec_and_commits_no_secret() -> None:

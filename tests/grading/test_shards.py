@@ -35,10 +35,10 @@ def test_shards_cover_the_class_once_and_merge_to_the_single_run(tmp_path: Path)
     (submissions / "student_without_notebook").mkdir()
     common = ["--quiet", "--workers", "2", "--timeout-cell", "30"]
     shard_books = []
-    for index in range(3):
-        out = tmp_path / f"shard{index}"
+    for number in (1, 2, 3):
+        out = tmp_path / f"shard{number}"
         done = subprocess.run(
-            [CLI, "grade", str(submissions), "--shard", f"{index}/3", "--out", str(out), *common],
+            [CLI, "grade", str(submissions), "--shard", f"{number}/3", "--out", str(out), *common],
             capture_output=True,
             text=True,
             timeout=600,
@@ -67,7 +67,7 @@ def test_shards_cover_the_class_once_and_merge_to_the_single_run(tmp_path: Path)
 
 def test_bad_shard_values_are_refused_clearly(tmp_path: Path) -> None:
     (tmp_path / "s" / "a").mkdir(parents=True)
-    for bad, phrase in (("3/3", "0 to N-1"), ("half", "i/N")):
+    for bad, phrase in (("0/3", "count from 1"), ("4/3", "1 to N"), ("half", "i/N")):
         done = subprocess.run(
             [CLI, "grade", str(tmp_path / "s"), "--shard", bad, "--out", str(tmp_path / "g")],
             capture_output=True,

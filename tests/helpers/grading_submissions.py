@@ -370,7 +370,7 @@ EXPECTED: dict[str, tuple[Callable[[], bytes | None], float, str, str]] = {
     "bad_foreign_cells": (lambda: answered(RIGHT, _foreign), 0, "invalid", "none of the cells"),
     "bad_missing_cell": (lambda: answered(RIGHT, _drop(T2)), 0, "invalid", "missing solution cell"),
     "bad_duplicated_cell": (lambda: answered(RIGHT, _duplicate), 0, "invalid", "more than once"),
-    "bad_reordered_cells": (lambda: answered(RIGHT, _reorder), 0, "invalid", "another order"),
+    "reordered_cells": (lambda: answered(RIGHT, _reorder), 100, "graded", "reordered"),  # instructor's order
     "bad_no_notebook": (lambda: None, 0, "invalid", "no notebook"),
     "bad_50mb": (_huge, 0, "invalid", "MB limit"),
 }

@@ -41,7 +41,7 @@ def run_check(path: Path, limits: Limits | None = None) -> tuple[list[CheckedTes
     tests = []
     for cell in notebook.cells:
         meta = nbgrader_meta(cell)
-        if meta.get("grade") and cell.cell_type == "code":
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":  # not manually graded
             points = meta.get("points", 0)
             tests.append(
                 (

@@ -37,6 +37,8 @@ def _grade(args: argparse.Namespace) -> int:
     from mlops_course.grading.format import FormatError
     from mlops_course.grading.grade import GradeOptions, grade
     from mlops_course.grading.jobs import Limits
+    from mlops_course.grading.late import LateError, LatePolicy
+    from mlops_course.grading.manual import ReviewError
 
     limits = Limits(
         cell_timeout=args.timeout_cell,
@@ -54,6 +56,12 @@ def _grade(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"grade stopped: {exc}", file=sys.stderr)
             return 2
+    late = None
+    if args.due:
+        late = LatePolicy(args.due, args.late_policy, args.late_percent, args.late_cap)
+    elif args.extensions:
+        print("grade stopped: --extensions needs --due (the class's due date).", file=sys.stderr)
+        return 2
     options = GradeOptions(
         source=Path(args.source),
         out=Path(args.out),
@@ -64,13 +72,22 @@ def _grade(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         regrade=args.regrade,
         shard=shard,
+        late=late,
+        extensions=Path(args.extensions) if args.extensions else None,
     )
     try:
         results = grade(Path(args.submissions), options)
-    except FormatError as exc:
+    except (FormatError, ReviewError, LateError) as exc:
         print(f"grade stopped: {exc}", file=sys.stderr)
         return 2
     counts = Counter(str(r.get("status")) for r in results)
+    pending = sum(float(r.get("pending_points") or 0) for r in results)
+    if pending:
+        awaiting = sum(1 for r in results if r.get("pending_points"))
+        print(
+            f"{awaiting} submission(s) have written answers awaiting review ({pending:g} points): "
+            f"mlops-course review {options.out}"
+        )
     print(
         f"{len(results)} results ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}); "
         f"gradebook: {options.out / 'gradebook.csv'}, summary: {options.out / 'summary.html'}"
@@ -114,9 +131,19 @@ def register(subparsers: Any) -> None:
     grade.add_argument(
         "--shard",
         metavar="i/N",
-        help="grade only shard i of N (0-based, by SHA-256 of the student id); "
+        help="grade only shard i of N, counting from 1 (1/4 is the first of four; by SHA-256 of the student id); "
         "merge the shards' gradebooks with `mlops-course merge-gradebooks`",
     )
+    grade.add_argument("--due", metavar="DATETIME", help="due date with time zone, e.g. 2026-12-01T23:59+01:00")
+    grade.add_argument(
+        "--late-policy",
+        choices=("none", "zero", "percent"),
+        default="percent",
+        help="after --due: none (record only), zero, or percent per started day (default: percent)",
+    )
+    grade.add_argument("--late-percent", type=float, default=10.0, help="percent off per day late (default: 10)")
+    grade.add_argument("--late-cap", type=float, default=100.0, help="largest late penalty in percent (default: 100)")
+    grade.add_argument("--extensions", help="CSV student_id,due[,exercise]: per-student due dates")
     grade.set_defaults(func=_grade)
 
     check = subparsers.add_parser("check", help="self-check an exercise notebook against its visible tests")

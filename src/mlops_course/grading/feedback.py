@@ -1,7 +1,9 @@
 """The learner's feedback page: ``grades/feedback/<student_id>/<stem>.html``.
 
 Every test is named and scored. Visible tests show their failure message; hidden tests
-show only that they passed or not, never their code or message. Everything that comes
+show only that they passed or not, never their code or message. Written (manually graded)
+answers show their reviewed points and the reviewer's comment, or that they await review;
+a late penalty is stated with the submission time and the due date. Everything that comes
 from the learner (ids, messages, errors) is HTML-escaped.
 """
 
@@ -50,6 +52,25 @@ def feedback_html(result: dict[str, Any], spec: ExerciseSpec | None = None) -> s
             f"<td>{_points(test.get('points'))} / {_points(test.get('max_points'))}</td>"
             f"<td><pre>{escape(str(detail))}</pre></td></tr>"
         )
+    manual = []
+    for cell in result.get("manual", []):
+        if cell.get("reviewed"):
+            state, points = "reviewed", f"{_points(cell.get('points'))} / {_points(cell.get('max_points'))}"
+        else:
+            state, points = "awaiting review", f"? / {_points(cell.get('max_points'))}"
+        manual.append(
+            f"<tr><td>{escape(str(cell.get('grade_id')))}<br><small>written answer</small></td>"
+            f"<td>{state}</td><td>{points}</td><td><pre>{escape(str(cell.get('comment') or ''))}</pre></td></tr>"
+        )
+    late = result.get("late") or {}
+    late_text = ""
+    if late.get("days_late"):
+        late_text = (
+            f"<p>Submitted {escape(str(result.get('submitted_at')))}, {_points(late.get('days_late'))} day(s) after "
+            f"the due date {escape(str(late.get('due')))}: late penalty {_points(late.get('penalty_pct'))}%.</p>"
+        )
+    if result.get("pending_points"):
+        late_text += f"<p>{_points(result.get('pending_points'))} points of written answers await review.</p>"
     errors = "".join(
         f"<li>solution cell <b>{escape(str(e.get('grade_id')))}</b>: <pre>{escape(str(e.get('message')))}</pre></li>"
         for e in result.get("solution_errors", [])
@@ -64,7 +85,9 @@ def feedback_html(result: dict[str, Any], spec: ExerciseSpec | None = None) -> s
         f"<p>{escape(_STATUS_TEXT.get(status, status))} {message}</p>"
         "<table><tr><th>test</th><th>result</th><th>points</th><th>details</th></tr>"
         + "".join(rows)
+        + "".join(manual)
         + "</table>"
+        + late_text
         + (f"<h2>Errors in your solution cells</h2><ul>{errors}</ul>" if errors else "")
         + f"<p><small>Graded at {escape(str(result.get('graded_at')))}.</small></p></body></html>\n"
     )

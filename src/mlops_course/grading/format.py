@@ -50,6 +50,7 @@ class CellSpec:
         locked: the learner may not change it.
         points: points of a test cell (0 otherwise).
         hidden: a test cell that contains hidden tests.
+        manual: a manually graded answer (``solution`` and ``grade``, no test): scored by a person.
     """
 
     index: int
@@ -60,6 +61,7 @@ class CellSpec:
     locked: bool
     points: float
     hidden: bool
+    manual: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,17 @@ class ExerciseSpec:
 
     @property
     def tests(self) -> tuple[CellSpec, ...]:
-        return tuple(c for c in self.cells if c.grade)
+        """The automatically graded test cells."""
+        return tuple(c for c in self.cells if c.grade and not c.manual)
+
+    @property
+    def manual(self) -> tuple[CellSpec, ...]:
+        """The manually graded answer cells."""
+        return tuple(c for c in self.cells if c.manual)
 
     @property
     def max_score(self) -> float:
-        return float(sum(c.points for c in self.tests))
+        return float(sum(c.points for c in self.cells if c.grade))
 
     def test(self, grade_id: str) -> CellSpec:
         return next(c for c in self.tests if c.grade_id == grade_id)
@@ -172,7 +180,12 @@ def _check_markers(cell: NotebookNode, spec: CellSpec, where: str) -> None:
     lines = [line.strip() for line in cell.source.splitlines()]
     if spec.solution and (lines.count(BEGIN_SOLUTION) != lines.count(END_SOLUTION)):
         raise FormatError(f"{where}: unbalanced {BEGIN_SOLUTION!r} / {END_SOLUTION!r} lines.")
-    if spec.grade:
+    if spec.manual:
+        if BEGIN_HIDDEN in lines or END_HIDDEN in lines:
+            raise FormatError(
+                f"{where}: a manually graded answer has no hidden tests; put the rubric in its solution region."
+            )
+    elif spec.grade:
         if lines.count(BEGIN_HIDDEN) != lines.count(END_HIDDEN):
             raise FormatError(f"{where}: unbalanced {BEGIN_HIDDEN!r} / {END_HIDDEN!r} lines.")
         tags = cell.get("metadata", {}).get("tags", [])
@@ -217,10 +230,17 @@ def parse_spec(nb: NotebookNode, stem: str) -> ExerciseSpec:
         seen.add(grade_id)
         grade, solution, locked = bool(meta.get("grade")), bool(meta.get("solution")), bool(meta.get("locked"))
         points = meta.get("points", 0)
+        manual = grade and solution
         if grade:
             if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
-                raise FormatError(f"{where} ({grade_id}): a test cell needs points >= 0, got {points!r}.")
-            if not locked or solution or cell.cell_type != "code":
+                kind = "a manually graded answer" if manual else "a test cell"
+                raise FormatError(f"{where} ({grade_id}): {kind} needs points >= 0, got {points!r}.")
+            if manual and locked:
+                raise FormatError(
+                    f"{where} ({grade_id}): a manually graded answer (solution and grade) is written by the "
+                    "learner, so it cannot be locked; remove locked."
+                )
+            if not manual and (not locked or cell.cell_type != "code"):
                 raise FormatError(f"{where} ({grade_id}): a test cell is a locked code cell, not a solution.")
         spec = CellSpec(
             index=index,
@@ -230,7 +250,8 @@ def parse_spec(nb: NotebookNode, stem: str) -> ExerciseSpec:
             grade=grade,
             locked=locked,
             points=float(points) if grade else 0.0,
-            hidden=grade and has_hidden_tests(cell.source),
+            hidden=grade and not manual and has_hidden_tests(cell.source),
+            manual=manual,
         )
         _check_markers(cell, spec, f"{where} ({grade_id})")
         cells.append(spec)

@@ -33,7 +33,9 @@ from mlops_course.grading.format import (
 )
 from mlops_course.grading.gradebook import GRADER_VERSION, load_result, result_path, write_gradebook
 from mlops_course.grading.jobs import JobOutcome, Limits, run_job, stop_all_jobs, with_setup_cell
-from mlops_course.grading.merge import match_solutions, merge
+from mlops_course.grading.late import LatePolicy
+from mlops_course.grading.manual import MAX_ANSWER
+from mlops_course.grading.merge import match_solutions, merge, reordered
 from mlops_course.grading.scan import scan_sources
 from mlops_course.util import atomic_write_json, sha256_hex
 
@@ -69,8 +71,12 @@ class GradeOptions:
     max_bytes: int = MAX_SUBMISSION_BYTES
     progress: bool = True
     regrade: bool = False
-    #: ``(i, N)``: grade only the students of shard i of N (see mlops_course.grading.sharding)
+    #: ``(i, N)``: grade only the students of shard i of N, i counting from 0 (see mlops_course.grading.sharding)
     shard: tuple[int, int] | None = None
+    #: ``--due``: the due date and penalty of the exercises graded in this run
+    late: LatePolicy | None = None
+    #: ``--extensions``: CSV ``student_id, due[, exercise]``
+    extensions: Path | None = None
 
 
 def load_exercises(source: Path) -> dict[str, Exercise]:
@@ -94,8 +100,9 @@ def plan(
     """The (student, exercise) pairs to grade: every student folder x every expected exercise.
 
     Expected exercises are ``only`` if given, else every exercise with a notebook in at
-    least one student folder. A student folder without that notebook still gets a task
-    (graded ``invalid``), so no student disappears from the gradebook. With ``shard=(i, N)``
+    least one student folder. Without ``only``, a student folder without that notebook still
+    gets a task (graded ``invalid``), so no student disappears from the gradebook; with
+    ``only`` (``--exercise``), only the students who have that notebook are graded. With ``shard=(i, N)``
     only the students of shard i are kept (the expected exercises still come from the whole
     class, so every shard writes the same rows it would in a single run); a shard may be empty.
 
@@ -119,7 +126,8 @@ def plan(
 
         keep = set(select_shard([d.name for d in students], *shard))
         students = [d for d in students if d.name in keep]
-    return [Task(d.name, exercises[s], d / f"{s}.ipynb") for d in students for s in expected]
+    tasks = [Task(d.name, exercises[s], d / f"{s}.ipynb") for d in students for s in expected]
+    return [t for t in tasks if t.path.exists()] if only else tasks
 
 
 def _base_result(task: Task, submission_sha: str) -> dict[str, Any]:
@@ -149,6 +157,12 @@ def _base_result(task: Task, submission_sha: str) -> dict[str, Any]:
             }
             for c in spec.tests
         ],
+        "manual": [
+            {"grade_id": c.grade_id, "max_points": c.points, "points": None, "comment": "", "reviewed": False}
+            for c in spec.manual
+        ],
+        "pending_points": 0.0,
+        "submitted_at": "",
         "solution_errors": [],
     }
 
@@ -224,6 +238,10 @@ def grade_task(task: Task, options: GradeOptions, work_root: Path, hide: list[Pa
         result["message"] = str(exc)
         return result
     result["flags"] = scan_sources(list(solutions.values()))
+    for cell in result["manual"]:
+        cell["answer"] = solutions.get(cell["grade_id"], "")[:MAX_ANSWER]
+    if reordered(task.exercise.spec, notebook):
+        result["flags"] = sorted({*result["flags"], "reordered"})
     graded = with_setup_cell(merge(task.exercise.notebook, task.exercise.spec, solutions))
     label = f"{task.exercise.stem}-{task.student_id}"
     outcome = run_job(graded, work_root, options.limits, hide, "".join(c if c.isalnum() else "_" for c in label))
@@ -270,16 +288,21 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
 
     Raises:
         FormatError: bad instructor notebooks or an empty submissions folder.
+        ReviewError: a bad row in ``manual_scores.csv`` (checked before grading starts).
+        LateError: a bad due date, policy or extensions file.
     """
     from tqdm import tqdm
 
     from mlops_course.grading.feedback import write_feedback
+    from mlops_course.grading.late import submission_time
+    from mlops_course.grading.scoring import finalize, prepare
     from mlops_course.grading.summary import write_summary
 
     exercises = load_exercises(options.source)
     tasks = plan(submissions, exercises, options.exercises, options.shard)
+    reviews, policies = prepare(options, exercises, tasks)
+    times = {(t.student_id, t.exercise.stem): submission_time(t.path) for t in tasks}
     todo = [t for t in tasks if not _up_to_date(t, options)]
-    options.out.mkdir(parents=True, exist_ok=True)
     work_root = Path(tempfile.mkdtemp(prefix="mlops-grading-"))
     hide = hidden_paths(submissions, options, work_root)
     lock = threading.Lock()
@@ -313,6 +336,7 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
     finally:
         bar.close()
         shutil.rmtree(work_root, ignore_errors=True)
+        finalize(options.out, reviews, policies, times)
         results = write_gradebook(options.out)
     for result in results:
         if result.get("exercise") in exercises:

@@ -26,11 +26,15 @@ COLUMNS = (
     "graded_at",
     "message",
     "flags",
+    "pending_points",
+    "submitted_at",
+    "days_late",
+    "late_penalty_pct",
 )
 STATUSES = ("graded", "invalid", "timeout", "error")
 OUTCOMES = ("passed", "failed", "timeout", "not_run")
 #: bump when grading logic changes so that earlier results are graded again
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
 
 
 def result_path(out: Path, student_id: str, stem: str) -> Path:
@@ -82,6 +86,10 @@ def gradebook_text(results: list[dict[str, Any]]) -> str:
                 _cell(r.get("graded_at")),
                 _cell(r.get("message")),
                 _cell(";".join(r.get("flags", []))),
+                _number(r.get("pending_points")),
+                _cell(r.get("submitted_at")),
+                _number((r.get("late") or {}).get("days_late")),
+                _number((r.get("late") or {}).get("penalty_pct")),
             ]
         )
     return buffer.getvalue()

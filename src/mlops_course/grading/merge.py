@@ -2,8 +2,10 @@
 
 Only the *source* of solution cells is taken from the submission, matched by
 ``grade_id``; tests, hidden tests, markdown, metadata, tags and the kernel come from the
-instructor. A submission of another exercise, or with solution cells missing, duplicated
-or out of order, is refused with a message saying what to do.
+instructor. A submission of another exercise, or with solution cells missing or
+duplicated, is refused with a message saying what to do. Solution cells the learner moved
+are graded in the instructor's order (the grader never runs the submission's order), and
+:func:`reordered` tells the caller to flag them.
 """
 
 from __future__ import annotations
@@ -39,8 +41,7 @@ def match_solutions(spec: ExerciseSpec, submission: NotebookNode, what: str) -> 
         ``{grade_id: source}`` for every solution cell of the exercise.
 
     Raises:
-        SubmissionError: another exercise's notebook, or solution cells missing,
-            duplicated or reordered.
+        SubmissionError: another exercise's notebook, or solution cells missing or duplicated.
     """
     declared = submission.get("metadata", {}).get("mlops_course", {}).get("exercise")
     if declared is not None and declared != spec.stem:
@@ -66,11 +67,6 @@ def match_solutions(spec: ExerciseSpec, submission: NotebookNode, what: str) -> 
     missing = [g for g in expected if g not in ids]
     if missing:
         raise SubmissionError(f"{what} is missing solution cell(s) {', '.join(missing)}. {_FRESH_COPY}")
-    if ids != expected:
-        raise SubmissionError(
-            f"{what} has its solution cells in another order ({', '.join(ids)}; expected {', '.join(expected)}). "
-            "Move them back to where the exercise puts them and submit again."
-        )
     by_id = {grade_id: cell for grade_id, cell in found}
     sources = {}
     for spec_cell in spec.solutions:
@@ -80,6 +76,13 @@ def match_solutions(spec: ExerciseSpec, submission: NotebookNode, what: str) -> 
             raise SubmissionError(f"{what}: solution cell {spec_cell.grade_id} has no readable source. {_FRESH_COPY}")
         sources[spec_cell.grade_id] = source
     return sources
+
+
+def reordered(spec: ExerciseSpec, submission: NotebookNode) -> bool:
+    """True when the submission's solution cells are not in the instructor's order."""
+    expected = [c.grade_id for c in spec.solutions]
+    ids = [grade_id for grade_id, _ in _solution_cells(submission) if grade_id in expected]
+    return ids != expected
 
 
 def merge(instructor: NotebookNode, spec: ExerciseSpec, solutions: dict[str, str]) -> NotebookNode:

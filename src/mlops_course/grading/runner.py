@@ -125,7 +125,7 @@ class GradingPlugin:
             grade_id = grading.get("grade_id")
             if role == "setup":
                 self.items[item.nodeid] = {"kind": "setup", "grade_id": "setup"}
-            elif grading.get("grade"):
+            elif grading.get("grade") and not grading.get("solution"):  # solution+grade: manually graded
                 token = secrets.token_hex(12)
                 tests.append(cell.source)
                 self.items[item.nodeid] = {

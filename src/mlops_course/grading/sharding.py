@@ -3,7 +3,10 @@
 A student's shard depends only on their id and the number of shards (a SHA-256 of the
 id, never Python's per-process ``hash()``), so N machines each given ``--shard i/N``
 grade disjoint groups that together cover the whole class, with no coordination.
-Shard indices count from 0, like a Kubernetes indexed Job's ``JOB_COMPLETION_INDEX``.
+On the command line shards count from 1 (``--shard 1/3`` is the first of three, as in
+Playwright, Jest and Vitest); inside, :func:`shard_of` and :func:`select_shard` use 0-based
+indices, like a Kubernetes indexed Job's ``JOB_COMPLETION_INDEX`` (the Job passes
+``JOB_COMPLETION_INDEX + 1`` to ``--shard``).
 """
 
 from __future__ import annotations
@@ -53,17 +56,21 @@ def select_shard(student_ids: Iterable[str], index: int, n_shards: int) -> list[
 
 
 def parse_shard(text: str) -> tuple[int, int]:
-    """Read a ``--shard`` value ``"i/N"`` (e.g. ``"0/4"``) into ``(i, N)``.
+    """Read a ``--shard`` value ``"i/N"``, counting from 1 (``"1/4"`` is the first of four).
+
+    Returns:
+        ``(index, N)`` with the 0-based index :func:`select_shard` takes (``"1/4"`` gives ``(0, 4)``).
 
     Raises:
-        ValueError: the text is not two whole numbers ``i/N`` with ``0 <= i < N``.
+        ValueError: the text is not two whole numbers ``i/N`` with ``1 <= i <= N``.
     """
     parts = str(text).strip().split("/")
     if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
-        raise ValueError(f"--shard must look like i/N with whole numbers, e.g. 0/4 (the first of four), got {text!r}.")
-    index, n_shards = (int(part) for part in parts)
-    if n_shards < 1 or index >= n_shards:
+        raise ValueError(f"--shard must look like i/N with whole numbers, e.g. 1/4 (the first of four), got {text!r}.")
+    number, n_shards = (int(part) for part in parts)
+    if n_shards < 1 or not 1 <= number <= n_shards:
         raise ValueError(
-            f"--shard {text}: the index counts from 0, so it must be 0 to N-1 (here 0 to {max(n_shards - 1, 0)})."
+            f"--shard {text}: shards count from 1, so i must be 1 to N (here 1 to {max(n_shards, 1)}); "
+            "a Kubernetes indexed Job passes JOB_COMPLETION_INDEX + 1."
         )
-    return index, n_shards
+    return number - 1, n_shards

@@ -82,8 +82,10 @@ def validate_exercise(path: Path, source: Path = paths.SOLUTIONS_DIR) -> str:
         match_solutions(spec, notebook, path.name)
     except SubmissionError as exc:
         raise SubmitError(str(exc)) from None
-    released = {
-        nbgrader_meta(c).get("grade_id"): c for c in release_notebook(instructor).cells if nbgrader_meta(c).get("grade")
+    released = {  # test cells (a manually graded answer, solution and grade, is the learner's)
+        nbgrader_meta(c).get("grade_id"): c
+        for c in release_notebook(instructor).cells
+        if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
     }
     mine = {nbgrader_meta(c).get("grade_id"): c for c in notebook.cells if nbgrader_meta(c).get("grade")}
     missing = [gid for gid in released if gid not in mine]
