@@ -137,3 +137,19 @@ def test_reordered_cells_are_graded_in_order_and_flagged(graded: dict[str, Any],
     mover = by_student(results)["mover"]
     assert mover["status"] == "graded" and mover["score"] == 10 and "reordered" in mover["flags"]
     assert "reordered" not in by_student(results)["other"]["flags"]
+
+
+def test_submit_records_the_time_and_collect_keeps_it(tmp_path: Path) -> None:
+    from mlops_course.grading.late import submission_time
+    from mlops_course.grading.submission import collect, submit
+
+    source = mx.write_source(tmp_path / "source")
+    notebook = tmp_path / f"{mx.STEM}.ipynb"
+    notebook.write_bytes(mx.answered(mx.RIGHT, "plan"))
+    _zip, manifest = submit(notebook, "alice", tmp_path / "downloads", source=source, run_check=False)
+    (tmp_path / "downloads" / "bob").mkdir()
+    (tmp_path / "downloads" / "bob" / f"bob_{mx.STEM}.ipynb").write_bytes(mx.answered(mx.RIGHT, "plan"))
+    rows = collect(tmp_path / "downloads", tmp_path / "subs", source)
+    assert [r["status"] for r in rows] == ["placed", "placed"], rows
+    assert submission_time(tmp_path / "subs" / "alice" / f"{mx.STEM}.ipynb") == manifest["submitted_at"] != ""
+    assert submission_time(tmp_path / "subs" / "bob" / f"{mx.STEM}.ipynb") == "", "a loose notebook has no time"

@@ -6,7 +6,8 @@
   (student, exercise, course version, SHA-256, self-check score).
 - ``mlops-course collect DOWNLOADS --out submissions/``: turns what a learning platform
   gives the instructor (submit zips, or a flat folder of notebooks named by student and
-  exercise, in any sub-folders) into ``submissions/<student>/<exercise>.ipynb``, and writes
+  exercise, in any sub-folders) into ``submissions/<student>/<exercise>.ipynb`` (with the
+  submit time of a submit zip kept in ``<exercise>.manifest.json``), and writes
   ``collect_report.csv`` listing every input file: placed, superseded, or not placed and why.
 """
 
@@ -169,6 +170,8 @@ class Found:
     exercise: str | None
     stamp: str
     problem: str = ""
+    #: the submit time from a submit manifest ("" for a loose notebook: no trustworthy time)
+    submitted_at: str = ""
 
 
 def _clean_student(name: str) -> str:
@@ -215,6 +218,7 @@ def _from_zip(origin: str, blob: bytes, stems: list[str], stamp: str) -> list[Fo
         found = Found(
             origin, notebook, manifest.get("student_id"), manifest.get("exercise"), manifest.get("submitted_at", stamp)
         )
+        found.submitted_at = str(manifest.get("submitted_at") or "")
         if sha256_hex(notebook) != manifest.get("sha256"):
             found.problem = "the notebook does not match the SHA-256 in its manifest (changed after submit)"
         elif found.exercise not in stems:
@@ -287,6 +291,11 @@ def collect(downloads: Path, out: Path, source: Path = paths.SOLUTIONS_DIR) -> l
             target = out / key[0] / f"{key[1]}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(item.data)
+            kept = target.with_suffix(".manifest.json")  # the submit time, for grade --due
+            if item.submitted_at:
+                kept.write_text(json.dumps({"submitted_at": item.submitted_at, "origin": item.origin}) + "\n")
+            else:
+                kept.unlink(missing_ok=True)  # an older copy's time must not stay with this notebook
             status, detail = "placed", str(target.relative_to(out))
         else:
             status, detail = "superseded", f"a newer copy came from {latest[key].origin}"
