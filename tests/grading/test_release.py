@@ -108,3 +108,77 @@ def test_exercises_folder_has_no_extra_notebooks() -> None:
     solutions = {p.name for p in (ROOT / "solutions").glob("*.ipynb")}
     exercises = {p.name for p in (ROOT / "exercises").glob("*.ipynb")}
     assert exercises == solutions
+
+
+def _with_cell(source: str, cell_type: str = "code", **nbgrader: object) -> nbformat.NotebookNode:
+    """The small instructor notebook with one more cell (nbgrader metadata only when given)."""
+    nb = _instructor()
+    cell = nbformat.v4.new_code_cell(source) if cell_type == "code" else nbformat.v4.new_markdown_cell(source)
+    if nbgrader:
+        cell.metadata = {"nbgrader": {"schema_version": 3, "grade_id": "extra", **nbgrader}}
+    nb.cells.insert(1, cell)
+    return nb
+
+
+@pytest.mark.parametrize(
+    ("source", "cell_type", "nbgrader", "message"),
+    [
+        ("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION", "code", {}, r"cell 1 \[code\]: .*not a solution cell"),
+        ("### BEGIN SOLUTION\nThe answer.\n### END SOLUTION", "markdown", {}, r"cell 1 \[markdown\]: .*solution"),
+        (
+            "x = 1\n### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION",
+            "code",
+            {"locked": True},
+            r"cell 1 \(extra\) \[code\]: .*not a solution cell",
+        ),
+        (
+            "assert True\n### BEGIN HIDDEN TESTS\nassert secret()\n### END HIDDEN TESTS",
+            "code",
+            {},
+            r"cell 1 \[code\]: .*not a test cell",
+        ),
+        (
+            "### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### BEGIN HIDDEN TESTS\nassert x\n### END HIDDEN TESTS",
+            "code",
+            {"solution": True},
+            r"cell 1 \(extra\) \[code\]: .*HIDDEN TESTS.*not a test cell",
+        ),
+    ],
+    ids=[
+        "solution-in-plain-code",
+        "solution-in-plain-markdown",
+        "solution-in-locked-cell",
+        "hidden-in-plain-code",
+        "hidden-in-solution",
+    ],
+)
+def test_release_refuses_misplaced_markers_naming_the_cell(
+    tmp_path: Path, source: str, cell_type: str, nbgrader: dict, message: str
+) -> None:
+    nb = _with_cell(source, cell_type, **nbgrader)
+    with pytest.raises(FormatError, match=message):
+        release_notebook(nb, "ex9")
+    source_dir, out = tmp_path / "solutions", tmp_path / "exercises"
+    source_dir.mkdir()
+    nbformat.write(nb, source_dir / "ex9.ipynb")
+    with pytest.raises(FormatError, match=r"ex9 cell 1"):
+        release_folder(source_dir, out)
+    assert not (out / "ex9.ipynb").exists(), "nothing is written for a notebook release refuses"
+
+
+def test_release_refuses_misplaced_markers_through_the_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from mlops_course.cli import main
+
+    source_dir = tmp_path / "solutions"
+    source_dir.mkdir()
+    nbformat.write(_with_cell("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"), source_dir / "ex9.ipynb")
+    code = main(["release", "--source", str(source_dir), "--out", str(tmp_path / "exercises")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "release stopped" in err and "ex9 cell 1" in err and "solution cell" in err
+
+
+def test_markers_in_their_own_cells_still_release() -> None:
+    nb = _with_cell("Explain markers: ``### BEGIN SOLUTION`` inside a sentence is prose.", "markdown")
+    released = release_notebook(nb, "ex9")
+    assert "inside a sentence" in released.cells[1].source and "x = 1" not in released.cells[0].source

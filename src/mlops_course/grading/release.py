@@ -21,6 +21,7 @@ from mlops_course.grading.format import (
     BEGIN_SOLUTION,
     END_HIDDEN,
     END_SOLUTION,
+    FormatError,
     nbgrader_meta,
     read_instructor,
 )
@@ -74,8 +75,45 @@ def strip_hidden(source: str) -> str:
     return _replace_blocks(source.splitlines(), BEGIN_HIDDEN, END_HIDDEN, (HIDDEN_NOTE,))
 
 
-def release_notebook(nb: NotebookNode) -> NotebookNode:
-    """The learner's version of an instructor notebook (the input is not modified)."""
+def check_marker_placement(nb: NotebookNode, name: str = "notebook") -> None:
+    """Refuse solution or hidden-test regions where release would not remove them (as nbgrader does).
+
+    A ``### BEGIN SOLUTION`` region belongs in a solution cell and a ``### BEGIN HIDDEN TESTS``
+    region in a test cell; anywhere else release would copy it verbatim into the exercise.
+
+    Args:
+        nb: the instructor notebook.
+        name: how to name the notebook in the message (its stem).
+
+    Raises:
+        FormatError: a misplaced region; the message names the cell and what to do.
+    """
+    for index, cell in enumerate(nb.cells):
+        meta = nbgrader_meta(cell)
+        lines = {line.strip() for line in str(cell.get("source", "")).splitlines()}
+        grade_id = meta.get("grade_id")
+        where = f"{name} cell {index}" + (f" ({grade_id})" if grade_id else "") + f" [{cell.cell_type}]"
+        if not meta.get("solution") and lines & {BEGIN_SOLUTION, END_SOLUTION}:
+            raise FormatError(
+                f"{where}: a {BEGIN_SOLUTION!r} region in a cell that is not a solution cell; release would copy "
+                "the answer into the exercise. Mark the cell as a solution cell (metadata.nbgrader.solution: true) "
+                "or remove the markers."
+            )
+        if not meta.get("grade") and lines & {BEGIN_HIDDEN, END_HIDDEN}:
+            raise FormatError(
+                f"{where}: a {BEGIN_HIDDEN!r} region in a cell that is not a test cell; release would copy the "
+                "hidden tests into the exercise. Move them into a test cell (grade: true, locked: true, points) "
+                "or remove the markers."
+            )
+
+
+def release_notebook(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
+    """The learner's version of an instructor notebook (the input is not modified).
+
+    Raises:
+        FormatError: a solution or hidden-tests region outside its kind of cell.
+    """
+    check_marker_placement(nb, name)
     out = copy.deepcopy(nb)
     for cell in out.cells:
         for key in _DROPPED_CELL_METADATA:
@@ -103,7 +141,7 @@ def notebook_bytes(nb: NotebookNode) -> bytes:
 def released_bytes(solution_path: Path) -> bytes:
     """What release writes for one instructor notebook (checks its format first)."""
     nb, _spec, _data = read_instructor(solution_path)
-    return notebook_bytes(release_notebook(nb))
+    return notebook_bytes(release_notebook(nb, solution_path.stem))
 
 
 def release_folder(source: Path, out: Path) -> tuple[list[Path], list[Path]]:
