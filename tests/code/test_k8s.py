@@ -64,6 +64,17 @@ def test_schema_errors_name_the_field(manifests: list[dict]) -> None:
         k8s.validate_manifest({"metadata": {}})
 
 
+def test_every_schema_error_is_reported_not_only_the_first(manifests: list[dict]) -> None:
+    broken = copy.deepcopy(manifests[0])
+    broken["spec"]["replicas"] = "3"
+    broken["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerport"] = 8080
+    with pytest.raises(k8s.ManifestError) as caught:
+        k8s.validate_manifest(broken)
+    assert len(caught.value.problems) == 2
+    assert "spec.replicas" in caught.value.problems[0] and "containerport" in caught.value.problems[1]
+    assert "spec.replicas" in str(caught.value) and "containerport" in str(caught.value)
+
+
 def test_cross_checks_catch_what_the_schema_cannot(manifests: list[dict]) -> None:
     deployment, service, hpa = copy.deepcopy(manifests)
     container = deployment["spec"]["template"]["spec"]["containers"][0]
@@ -124,3 +135,12 @@ def test_generated_dockerfile_passes_lint_and_bad_one_fails() -> None:
         assert expected in problems
     with pytest.raises(ValueError, match="python_version"):
         k8s.render_dockerfile(python_version="latest")
+
+
+def test_dockerfile_base_is_pinned_by_digest_not_tag() -> None:
+    digest = "sha256:" + "ab" * 32
+    assert k8s.render_dockerfile(base_digest=digest).startswith(f"FROM python:3.11-slim@{digest}\n")
+    assert "pin it by digest" in " ".join(k8s.lint_dockerfile("FROM python:3.11-slim\nUSER 10001\nHEALTHCHECK CMD x\n"))
+    assert k8s.lint_dockerfile(f"FROM python:3.11-slim@{digest}\nUSER 10001\nHEALTHCHECK CMD x\n") == []
+    with pytest.raises(ValueError, match="base_digest"):
+        k8s.render_dockerfile(base_digest="3.11-slim")

@@ -29,11 +29,24 @@ _MEMORY_UNITS = {
     "Gi": 2**30,
     "Ti": 2**40,
 }
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+#: An example digest for ``python:3.11-slim`` (look up today's with
+#: ``docker buildx imagetools inspect python:3.11-slim``; Renovate or Dependabot keep it current).
+EXAMPLE_BASE_DIGEST = "sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7"
+
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 class ManifestError(ValueError):
-    """A manifest the API server would reject; the message says where and why."""
+    """A manifest the API server would reject; the message says where and why.
+
+    ``problems`` lists each schema error (``"at <path>: <what>"``) when there are several.
+    """
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems) or [message]
 
 
 def parse_cpu(quantity: str | int | float) -> float:
@@ -183,27 +196,54 @@ def hpa_manifest(
     }
 
 
+def _schema_errors(manifest: Mapping[str, Any], version: str) -> tuple[str, list[Any]]:
+    """Every schema error of one manifest (not only the first), and the schema version used."""
+    import jsonschema
+    from kubernetes_validate import utils
+    from referencing import Registry, Resource
+
+    desired = version.removeprefix("v")
+    if utils.major_minor(desired) > utils.latest_version():
+        raise utils.VersionNotSupportedError(version=utils.major_minor(desired))
+    used = [v for v in utils.all_versions() if utils.major_minor(v) <= utils.major_minor(desired)][-1]
+    api_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", str(manifest["apiVersion"]))
+    folder = f"kubernetes-json-schema/v{used}-local-strict"  # strict: unknown fields are errors
+    try:
+        schema = utils.schema_contents(f"{folder}/{str(manifest['kind']).lower()}-{api_version}.json", desired)
+    except FileNotFoundError:
+        raise utils.SchemaNotFoundError(
+            version=utils.major_minor(desired), kind=manifest["kind"], api_version=manifest["apiVersion"]
+        ) from None
+    definitions = utils.schema_contents(f"{folder}/_definitions.json", desired)
+    registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
+    validator = jsonschema.validators.Draft202012Validator(schema, registry=registry)
+    errors = sorted(validator.iter_errors(dict(manifest)), key=lambda e: [str(p) for p in e.path])
+    return utils.major_minor(used), errors
+
+
 def validate_manifest(manifest: Mapping[str, Any], version: str = K8S_VERSION) -> str:
     """Validate one manifest against the Kubernetes schema (strict: unknown fields are errors).
+
+    Every error is reported, not only the first, one per field path.
 
     Returns:
         ``"<kind>/<name> is valid for Kubernetes <version>"``.
 
     Raises:
-        ManifestError: naming the field path and what is wrong.
+        ManifestError: naming each field path and what is wrong there (``.problems`` lists them).
     """
-    import kubernetes_validate
+    from kubernetes_validate import utils
 
     if not isinstance(manifest, Mapping) or "kind" not in manifest or "apiVersion" not in manifest:
         raise ManifestError("a manifest is a dict with at least 'apiVersion', 'kind' and 'metadata'.")
     label = f"{manifest['kind']}/{manifest.get('metadata', {}).get('name', '?')}"
     try:
-        checked = kubernetes_validate.validate(dict(manifest), version, strict=True)
-    except kubernetes_validate.ValidationError as exc:
-        path = ".".join(str(p) for p in exc.path) or "(top level)"
-        raise ManifestError(f"{label}: at {path}: {exc.message}") from None
-    except kubernetes_validate.SchemaNotFoundError as exc:
+        checked, errors = _schema_errors(manifest, version)
+    except (utils.SchemaNotFoundError, utils.VersionNotSupportedError) as exc:
         raise ManifestError(f"{label}: {exc.message}") from None
+    if errors:
+        problems = [f"at {'.'.join(str(p) for p in e.path) or '(top level)'}: {e.message}" for e in errors]
+        raise ManifestError(f"{label}: " + "; ".join(problems), problems=problems)
     return f"{label} is valid for Kubernetes {checked}"
 
 
@@ -290,14 +330,22 @@ def render_dockerfile(
     requirements: str = "requirements.txt",
     model_dir: str = "model",
     app_module: str = "serve:app",
+    base_digest: str = EXAMPLE_BASE_DIGEST,
 ) -> str:
-    """A Dockerfile for the model server: slim pinned base, dependencies first, non-root, health check."""
+    """A Dockerfile for the model server: slim base pinned by digest, dependencies first, non-root, health check.
+
+    Args:
+        base_digest: the ``sha256:...`` digest of ``python:<version>-slim``: a tag moves when the
+            image is rebuilt, a digest names one image forever.
+    """
     if not re.match(r"^3\.\d+$", python_version):
         raise ValueError(f"python_version must look like '3.11', got {python_version!r}.")
     if not 1 <= port <= 65535:
         raise ValueError(f"port must be 1-65535, got {port!r}.")
+    if not isinstance(base_digest, str) or not _DIGEST.match(base_digest):
+        raise ValueError(f"base_digest must be 'sha256:' and 64 hex digits, got {base_digest!r}.")
     return f"""\
-FROM python:{python_version}-slim
+FROM python:{python_version}-slim@{base_digest}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY {requirements} .
@@ -317,13 +365,19 @@ def lint_dockerfile(text: str) -> list[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
     problems = []
     base = next((line.split()[1] for line in lines if line.upper().startswith("FROM ")), "")
-    if not base or ":" not in base or base.endswith(":latest"):
-        problems.append(f"base image {base or '(none)'!r} is not pinned to a version tag")
+    if not base or "@sha256:" not in base:
+        problems.append(
+            f"base image {base or '(none)'!r} is not pinned: a tag moves when the image is rebuilt,"
+            " pin it by digest (name:tag@sha256:...)"
+        )
     users = [line.split()[1] for line in lines if line.upper().startswith("USER ")]
     if not users or users[-1] in ("root", "0"):
         problems.append("the container runs as root: add a USER with a non-root uid")
     if not any(line.upper().startswith("HEALTHCHECK ") for line in lines):
-        problems.append("no HEALTHCHECK: the platform cannot tell a hung server from a healthy one")
+        problems.append(
+            "no HEALTHCHECK: docker run and Compose cannot tell a hung server from a healthy one"
+            " (Kubernetes ignores it and uses the Deployment's probes)"
+        )
     if any(
         re.search(r"(AWS_SECRET|PASSWORD|TOKEN)\s*=", line, re.I)
         for line in lines
@@ -338,6 +392,7 @@ def lint_dockerfile(text: str) -> list[str]:
 
 
 __all__ = [
+    "EXAMPLE_BASE_DIGEST",
     "K8S_VERSION",
     "ManifestError",
     "check_manifests",
