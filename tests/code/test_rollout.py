@@ -8,8 +8,10 @@ import pytest
 
 from mlops_course.production.rollout import (
     arm_metrics,
+    calibration_interval,
     canary_replay,
     in_share,
+    required_sample_size,
     shadow_replay,
     split_traffic,
     two_proportion_test,
@@ -102,3 +104,48 @@ def test_two_proportion_test_matches_a_hand_computation():
 def test_two_proportion_test_rejects_bad_counts(args, message):
     with pytest.raises(ValueError, match=message):
         two_proportion_test(*args)
+
+
+def test_batched_canary_routes_like_the_one_by_one_replay():
+    def echo(version):
+        return lambda frame: (version, frame["x"].to_numpy() / 1000.0)
+
+    one_by_one = canary_replay(REQUESTS, echo(1), echo(2), share=0.3, features=["x"])
+    batched = canary_replay(REQUESTS, echo(1), echo(2), share=0.3, features=["x"], batch_size=64)
+    pd.testing.assert_series_equal(batched["arm"], one_by_one["arm"])
+    np.testing.assert_allclose(batched["probability"], one_by_one["probability"])
+    assert batched["version"].tolist() == one_by_one["version"].tolist() and batched["ok"].all()
+    failing = canary_replay(REQUESTS.head(50), echo(1), failing_predictor, share=0.5, features=["x"], batch_size=8)
+    assert not failing.loc[failing["arm"] == "canary", "ok"].any()
+    assert failing.loc[failing["arm"] == "stable", "ok"].all()
+    with pytest.raises(ValueError, match="batch_size"):
+        canary_replay(REQUESTS, echo(1), echo(2), share=0.3, features=["x"], batch_size=0)
+
+
+def test_calibration_interval_is_the_mean_residual_with_a_normal_interval():
+    labels = np.array([1, 0, 0, 0, 1, 0, 0, 0, 0, 0] * 10, dtype=float)
+    probabilities = np.full(100, 0.15)
+    actual = calibration_interval(labels, probabilities)
+    expected_se = np.std(labels - probabilities, ddof=1) / 10
+    assert actual["n"] == 100
+    assert actual["gap"] == pytest.approx(0.05)
+    assert actual["se"] == pytest.approx(expected_se)
+    assert actual["ci_low"] == pytest.approx(0.05 - 1.959964 * expected_se, abs=1e-6)
+    assert actual["half_width"] == pytest.approx(actual["ci_high"] - actual["gap"])
+    narrower = calibration_interval(np.tile(labels, 4), np.tile(probabilities, 4))
+    assert narrower["half_width"] == pytest.approx(actual["half_width"] / 2, rel=0.02)
+    with pytest.raises(ValueError, match="one length"):
+        calibration_interval(labels, probabilities[:5])
+    with pytest.raises(ValueError, match="at least 2"):
+        calibration_interval([1.0], [0.5])
+
+
+def test_required_sample_size_matches_the_textbook_formula():
+    # (1.959964 + 0.841621)**2 * (0.5*0.5 + 0.55*0.45) / 0.05**2 = 1561.93 -> 1562
+    assert required_sample_size(0.5, 0.05) == 1562
+    assert required_sample_size(0.711, 0.02) > 5 * required_sample_size(0.711, 0.05)
+    assert required_sample_size(0.5, 0.05, power=0.9) > required_sample_size(0.5, 0.05)
+    with pytest.raises(ValueError, match="difference"):
+        required_sample_size(0.5, 0.0)
+    with pytest.raises(ValueError, match="power"):
+        required_sample_size(0.5, 0.05, power=1.5)

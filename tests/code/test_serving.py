@@ -122,3 +122,33 @@ def test_real_server_process_serves_by_alias_and_stops(tmp_path):
         assert served_version == version and probabilities.shape == (3,)
         process = server.process
     assert process.poll() is not None, "the server process must be stopped on exit"
+
+
+def test_app_exposes_prometheus_metrics_for_every_predict_request():
+    from fastapi.testclient import TestClient
+
+    from mlops_course.production.metrics import parse_metrics
+
+    cache, registry, _ = make_cache()
+    client = TestClient(create_app(cache))
+    client.post("/predict/champion", json={"records": [{"x": 1.0}]})
+    client.post("/predict/champion", json={"records": [{"y": 1.0}]})
+    client.post("/predict/champion", json={"records": []})
+    client.post("/predict/no-such-alias", json={"records": [{"x": 1.0}]})
+    registry.aliases["challenger"] = "3"
+    client.post("/reload")
+    page = client.get("/metrics")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+    samples = parse_metrics(page.text)
+    counts = samples[samples["name"] == "model_requests_total"].set_index(["alias", "version", "status"])["value"]
+    expected_counts = {
+        ("champion", "1", "200"): 1.0,
+        ("champion", "1", "400"): 1.0,
+        ("champion", "1", "422"): 1.0,
+        ("other", "none", "404"): 1.0,
+    }
+    assert counts.to_dict() == expected_counts
+    latency_count = samples[(samples["name"] == "model_request_duration_seconds_count")]
+    assert latency_count["value"].sum() == 4.0
+    versions = samples[samples["name"] == "model_served_version"].set_index("alias")["value"].to_dict()
+    assert versions == {"champion": 1.0, "challenger": 3.0}

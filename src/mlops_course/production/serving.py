@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from mlops_course.production.metrics import ServiceMetrics
 from mlops_course.util import free_port, wait_until_healthy
 
 HOST = "127.0.0.1"
@@ -133,19 +134,44 @@ class AliasModelCache:
         return version, _default_probability(model.predict(frame))
 
 
-def create_app(cache: AliasModelCache) -> Any:
-    """The FastAPI app: ``GET /health``, ``POST /predict/{alias}``, ``POST /reload``."""
-    from fastapi import FastAPI, HTTPException
+def create_app(cache: AliasModelCache, metrics: ServiceMetrics | None = None) -> Any:
+    """The FastAPI app: ``GET /health``, ``POST /predict/{alias}``, ``POST /reload``, ``GET /metrics``.
 
+    Every ``/predict`` request is counted and timed in ``metrics`` (by alias, version and
+    status code, including requests rejected before they reach the model), and
+    ``GET /metrics`` serves them in Prometheus' text format.
+    """
+    from fastapi import FastAPI, HTTPException, Response
+
+    metrics = metrics or ServiceMetrics(cache.aliases)
+    metrics.set_versions(cache.versions())
     app = FastAPI(title=f"{cache.model_name} model server")
+
+    @app.middleware("http")
+    async def measure(request: Any, call_next: Any) -> Any:
+        if not request.url.path.startswith("/predict/"):
+            return await call_next(request)
+        started = time.perf_counter()
+        response = await call_next(request)
+        alias = request.url.path.removeprefix("/predict/")
+        version = cache.versions().get(alias)  # the version the alias resolved to when it answered
+        metrics.observe(alias, version, response.status_code, time.perf_counter() - started)
+        return response
 
     @app.get("/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "model": cache.model_name, "aliases": cache.versions()}
 
+    @app.get("/metrics")
+    def metrics_page() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(content=body, media_type=content_type)
+
     @app.post("/reload")
     def reload() -> dict[str, Any]:
-        return {"aliases": cache.reload()}
+        versions = cache.reload()
+        metrics.set_versions(versions)
+        return {"aliases": versions}
 
     @app.post("/predict/{alias}")
     def predict(alias: str, request: PredictRequest) -> dict[str, Any]:
@@ -293,7 +319,7 @@ def draw_production_setup(ax=None):
         _, ax = plt.subplots(figsize=(9, 3.4), dpi=80)
     boxes = {
         "registry": (0.02, 0.55, "MLflow registry\nv1, v2, v3 ...\naliases: champion,\nchallenger, previous"),
-        "server": (0.36, 0.55, "model server (HTTP)\n/predict/{alias}\n/reload  /health"),
+        "server": (0.36, 0.55, "model server (HTTP)\n/predict/{alias}\n/reload /health /metrics"),
         "router": (0.70, 0.55, "traffic router\nshadow / canary / A-B"),
         "clients": (0.70, 0.08, "loan applications\n(clients)"),
         "monitor": (0.36, 0.08, "monitoring\ndrift now, quality\nwhen labels arrive"),
