@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from mlops_course.data import DATE_COLUMN, ID_COLUMN, NUMERIC_FEATURES, SCENARIOS, SOURCES, generate_applications
-from mlops_course.dataquality.drift import psi
 from mlops_course.dataquality.quality import DataContract, find_violations, reasons_by_record
+from mlops_course.psi import PSI_MAJOR, psi
 
 Scorer = Callable[[pd.DataFrame], np.ndarray]
 EVENT_KINDS = ("contract", "completeness", "quality", "fallback", "model_error", "drift", "retrain")
@@ -98,7 +98,7 @@ class StreamConfig:
 
     max_quarantine_share: float = 0.05  # alert when more of a batch is quarantined
     max_imputed_share: float = 0.10  # above this, imputed records go to the fallback
-    drift_threshold: float = 0.25  # PSI of a numeric feature that counts as drift
+    drift_threshold: float = PSI_MAJOR  # PSI of a numeric feature that counts as drift (the course's major shift)
     drift_window: int = 600  # processed records the drift check looks at
     drift_patience: int = 3  # consecutive drifted batches before retraining is requested
     drift_columns: tuple[str, ...] = NUMERIC_FEATURES
