@@ -1,4 +1,4 @@
-"""The grading sub-commands of ``mlops-course``: ``release``, ``grade`` and ``check``."""
+"""The grading sub-commands of ``mlops-course``: ``release``, ``grade``, ``check``, ``export``, ``similarity``, ``review``."""
 
 from __future__ import annotations
 
@@ -105,6 +105,25 @@ def _check(args: argparse.Namespace) -> int:
     return code
 
 
+def _export(args: argparse.Namespace) -> int:
+    from mlops_course.grading.export import ExportError, export
+
+    try:
+        report = export(Path(args.grades), args.format, Path(args.out), Path(args.roster) if args.roster else None)
+    except ExportError as exc:
+        print(f"export stopped: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}: {report.rows} students x {len(report.exercises)} exercises ({args.format})")
+    for label, names in (
+        ("graded but not on the roster (written with their submission id; add them to the roster)", report.unknown),
+        ("on the roster but not graded (written with empty grades)", report.missing),
+        ("with written answers still awaiting review (mlops-course review)", report.pending),
+    ):
+        if names:
+            print(f"{len(names)} student(s) {label}: {', '.join(names)}", file=sys.stderr)
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add ``release``, ``grade`` and ``check`` to the ``mlops-course`` command line."""
     release = subparsers.add_parser("release", help="generate exercises/ from solutions/")
@@ -146,7 +165,18 @@ def register(subparsers: Any) -> None:
     grade.add_argument("--extensions", help="CSV student_id,due[,exercise]: per-student due dates")
     grade.set_defaults(func=_grade)
 
+    export = subparsers.add_parser("export", help="write the gradebook as a Moodle or Canvas import CSV")
+    export.add_argument("grades", help="the grades folder (or its gradebook.csv)")
+    export.add_argument("--format", required=True, choices=("moodle", "canvas"), help="the platform's CSV layout")
+    export.add_argument("--out", required=True, help="the CSV file to write")
+    export.add_argument("--roster", help="CSV student_id[,lms_id,name,email,section,canvas_id] mapping ids")
+    export.set_defaults(func=_export)
+
     check = subparsers.add_parser("check", help="self-check an exercise notebook against its visible tests")
     check.add_argument("notebook", help="your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb")
     check.add_argument("--timeout-cell", type=float, default=120.0, help="seconds per cell (default: 120)")
     check.set_defaults(func=_check)
+
+    from mlops_course.grading import publish  # the learners' edition: its own module, registered here
+
+    publish.register(subparsers)
