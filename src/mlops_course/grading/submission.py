@@ -32,8 +32,21 @@ STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MANIFEST = "manifest.json"
 
 
+#: The learners' edition's pristine copy of the released exercises (``mlops-course publish`` writes it).
+RELEASED_DIR = paths.PACKAGE_DIR / "resources" / "released"
+
+
 class SubmitError(ValueError):
     """The notebook cannot be submitted; the message says why and what to do."""
+
+
+def default_source() -> Path:
+    """What ``submit`` checks a notebook against: the instructor's notebooks where they exist (the
+    instructor's checkout), else the released exercises (the learners' edition has no others)."""
+    for folder in (paths.SOLUTIONS_DIR, RELEASED_DIR, paths.EXERCISES_DIR):
+        if any(folder.glob("*.ipynb")):
+            return folder
+    return paths.EXERCISES_DIR
 
 
 def _known_exercises(source: Path) -> list[str]:
@@ -43,12 +56,13 @@ def _known_exercises(source: Path) -> list[str]:
     return stems
 
 
-def validate_exercise(path: Path, source: Path = paths.SOLUTIONS_DIR) -> str:
+def validate_exercise(path: Path, source: Path | None = None) -> str:
     """Check that ``path`` is the course's current release of one of its exercises.
 
     Args:
         path: the learner's notebook.
-        source: the instructor notebooks the release comes from.
+        source: the instructor notebooks the release comes from, or the released exercises
+            themselves (their release is themselves); default :func:`default_source`.
 
     Returns:
         The exercise's stem.
@@ -71,6 +85,7 @@ def validate_exercise(path: Path, source: Path = paths.SOLUTIONS_DIR) -> str:
         notebook, _data = read_submission(path)
     except SubmissionError as exc:
         raise SubmitError(str(exc)) from None
+    source = source or default_source()
     stems = _known_exercises(source)
     stem = exercise_name(notebook, path)
     if stem not in stems:
@@ -106,7 +121,7 @@ def validate_exercise(path: Path, source: Path = paths.SOLUTIONS_DIR) -> str:
 
 
 def submit(
-    path: Path, student_id: str, out: Path, source: Path = paths.SOLUTIONS_DIR, run_check: bool = True
+    path: Path, student_id: str, out: Path, source: Path | None = None, run_check: bool = True
 ) -> tuple[Path, dict[str, Any]]:
     """Validate, self-check and package one exercise for hand-in.
 
@@ -114,7 +129,7 @@ def submit(
         path: the learner's notebook (or an exercise name, resolved in ``exercises/``).
         student_id: the learner's id (letters, digits, ``.``, ``_``, ``-``; 64 at most).
         out: the folder the zip goes to.
-        source: the instructor notebooks the release comes from.
+        source: what to check the notebook against (default: :func:`default_source`).
         run_check: run the visible tests and record the score.
 
     Returns:
@@ -318,7 +333,9 @@ def collect(downloads: Path, out: Path, source: Path = paths.SOLUTIONS_DIR) -> l
 
 def _submit_command(args: argparse.Namespace) -> int:
     try:
-        target, manifest = submit(Path(args.exercise), args.student, Path(args.out), Path(args.source))
+        target, manifest = submit(
+            Path(args.exercise), args.student, Path(args.out), Path(args.source) if args.source else None
+        )
     except SubmitError as exc:
         print(f"not submitted: {exc}", file=sys.stderr)
         return 2
@@ -354,7 +371,11 @@ def register(subparsers: Any) -> None:
     sub.add_argument("exercise", help="your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb")
     sub.add_argument("--student", required=True, help="your student id (course login)")
     sub.add_argument("--out", default=str(paths.PROJECT_ROOT / "submit"), help="where the zip goes (default: submit/)")
-    sub.add_argument("--source", default=str(paths.SOLUTIONS_DIR), help=argparse.SUPPRESS)
+    sub.add_argument(
+        "--source",
+        default=None,
+        help="folder of the course's exercise notebooks to check yours against (default: the course's own)",
+    )
     sub.set_defaults(func=_submit_command)
 
     col = subparsers.add_parser(

@@ -1,0 +1,495 @@
+"""The learners' edition: ``mlops-course publish OUT`` writes the course learners receive.
+
+This repository is the instructor's and stays private: it holds ``solutions/`` (answers and
+hidden tests), the grader's tests and their data, and the classroom deployment. The edition
+is a separate git repository with one commit, written from this checkout's *tracked* files
+(``git ls-files``, so caches, local state and untracked files never leak), filtered by an
+explicit allow list and a deny list (deny wins; a file on neither list is left out):
+
+- shipped: the module notebooks, the released exercises (byte-identical to ``exercises/``),
+  the package, the two-command setup (``Makefile``, ``pyproject.toml``, ``environment.yml``,
+  ``jupyter/``), ``START_HERE.md``, and the tests a learner can run;
+- rewritten: ``README.md`` (the learners' README from ``resources/edition/``),
+  ``pyproject.toml`` (pytest's ``testpaths`` without ``solutions``), ``Makefile`` (without
+  the instructor's targets);
+- added: ``src/mlops_course/resources/released/``, a copy of the released exercises that
+  ``submit`` checks a learner's notebook against (learners edit ``exercises/``, not this).
+
+Publishing twice from the same source gives the same files and the same commit (fixed
+author, and the source's last commit date). Before anything is written the exercises must
+be exactly the release of ``solutions/``; afterwards :func:`find_leaks` checks the edition,
+and a leaking edition is deleted, never left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from mlops_course import paths
+
+#: Tracked files the edition ships (fnmatch patterns: ``*`` also matches ``/``).
+ALLOW: tuple[str, ...] = (
+    "START_HERE.md",
+    "Makefile",
+    "pyproject.toml",
+    "environment.yml",
+    ".gitignore",
+    "conftest.py",
+    "jupyter/*",
+    "notebooks/*.ipynb",
+    "exercises/*.ipynb",
+    "src/mlops_course/*",
+    "tests/nbval_sanitize.cfg",
+    "tests/code/*",
+    "tests/data/*",
+    "tests/model/*",
+)
+
+#: Tracked files the edition never ships, with the reason. Deny wins over allow.
+DENY: tuple[tuple[str, str], ...] = (
+    ("solutions/*", "the answers and hidden tests"),
+    ("docs/*", "the instructor's, classroom and developers' guides"),
+    ("deploy/*", "the class server's and grading jobs' deployment (secrets templates)"),
+    ("benchmarks/*", "the instructor's timing scripts"),
+    (".ci/*", "this repository's CI"),
+    ("README.md", "the instructor's README; the edition has the learners' README"),
+    ("tests/grading/*", "the grader's tests and their data"),
+    ("tests/helpers/*", "the grader's test submissions and helpers"),
+    ("tests/mistakes/*", "the grader's catalogue of mistakes"),
+    ("tests/e2e/*", "types the instructor's answers into the warm-up"),
+    ("tests/integration/*", "the class server's test, which runs the instructor's notebooks"),
+    ("tests/code/test_submission.py", "types the instructor's answers into the exercises"),
+    ("tests/code/test_classroom.py", "checks the deploy/ files the edition does not have"),
+    ("src/mlops_course/resources/edition/*", "the templates of this edition's own files"),
+)
+
+#: Where the learners' edition keeps its pristine copy of the released exercises.
+RELEASED_COPY = "src/mlops_course/resources/released"
+EDITION_TEMPLATES = paths.PACKAGE_DIR / "resources" / "edition"
+#: Edition files publish writes itself (no source copy excuses a line in them).
+GENERATED = ("README.md", "Makefile", "pyproject.toml")
+#: Makefile targets only the instructor's repository has.
+INSTRUCTOR_TARGETS = ("release", "publish")
+AUTHOR = ("MLOps course", "mlops-course@invalid")
+#: A line of an answer or hidden test shorter than this (stripped) is too common to call a leak.
+MIN_SECRET_CHARS = 21
+_MARKER = re.compile(r"^#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\b", re.IGNORECASE)
+
+
+class PublishError(ValueError):
+    """The edition cannot be published; the message says why and what to do."""
+
+
+@dataclass
+class Edition:
+    """What :func:`publish` wrote."""
+
+    out: Path
+    commit: str
+    files: list[str] = field(default_factory=list)
+    left_out: dict[str, str] = field(default_factory=dict)
+    overlaps: list[str] = field(default_factory=list)
+
+
+def classify(path: str) -> tuple[bool, str]:
+    """Whether a tracked file (repository-relative, ``/``-separated) ships, and why not.
+
+    Returns:
+        ``(True, "")`` for a shipped file, else ``(False, reason)``.
+    """
+    for pattern, reason in DENY:
+        if fnmatchcase(path, pattern):
+            return False, reason
+    if any(fnmatchcase(path, pattern) for pattern in ALLOW):
+        return True, ""
+    return False, "not on the edition's allow list (grading/publish.py ALLOW)"
+
+
+def _git(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise PublishError(f"git {' '.join(args)} failed in {cwd}: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout
+
+
+def _tracked_files(source: Path) -> list[str]:
+    try:
+        listing = _git(["ls-files", "-z"], source)
+    except (PublishError, OSError) as exc:
+        raise PublishError(
+            f"{source} is not a git checkout of the course ({exc}); publish reads the tracked files of the "
+            "instructor's repository. Run it from that checkout, or pass --source."
+        ) from None
+    return sorted(p for p in listing.split("\0") if p)
+
+
+def _check_out_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise PublishError(f"{out} is a file; give a folder that does not exist yet (or an empty one).")
+    if out.is_dir() and any(out.iterdir()):
+        raise PublishError(
+            f"{out} is not empty; publish never overwrites. Give a new folder, or empty this one "
+            "(to update a published edition, see the README: publish afresh and copy the result over)."
+        )
+
+
+def _check_exercises(source: Path, tracked: set[str]) -> list[str]:
+    """The exercise stems, after checking that ``exercises/`` is exactly the release of ``solutions/``."""
+    from mlops_course.grading.format import FormatError
+    from mlops_course.grading.release import released_bytes
+
+    solutions = sorted((source / "solutions").glob("*.ipynb"))
+    if not solutions:
+        raise PublishError(f"{source / 'solutions'} has no exercise notebooks; publish from the instructor's checkout.")
+    stems = [p.stem for p in solutions]
+    for path in solutions:
+        exercise = source / "exercises" / path.name
+        try:
+            expected = released_bytes(path)
+        except FormatError as exc:
+            raise PublishError(f"solutions/{path.name} breaks the exercise format: {exc}") from None
+        if not exercise.is_file() or exercise.read_bytes() != expected:
+            raise PublishError(
+                f"exercises/{path.name} is not the release of solutions/{path.name}. Run `mlops-course release`, "
+                "commit exercises/ and solutions/, then publish."
+            )
+        if f"exercises/{path.name}" not in tracked:
+            raise PublishError(f"exercises/{path.name} is not tracked by git: `git add` and commit it, then publish.")
+    extra = sorted(p.name for p in (source / "exercises").glob("*.ipynb") if p.stem not in stems)
+    if extra:
+        raise PublishError(
+            f"exercises/ has notebook(s) with no instructor notebook: {', '.join(extra)}. Delete them (or add "
+            "their solutions) and publish again."
+        )
+    return stems
+
+
+def _drop_make_targets(text: str, targets: tuple[str, ...]) -> str:
+    """A Makefile without the rules of ``targets`` (up to the next blank line) and their ``.PHONY`` names."""
+    out: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        if skipping:
+            if line.strip():
+                continue
+            skipping = False
+        if any(re.match(rf"^{re.escape(t)}\s*:(?!=)", line) for t in targets):
+            skipping = True
+            continue
+        if line.startswith(".PHONY:"):
+            line = " ".join(w for w in line.split() if w not in targets)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _learner_pyproject(text: str) -> str:
+    """``pyproject.toml`` with pytest's ``testpaths`` naming only folders the edition has."""
+    pattern = re.compile(r"^testpaths\s*=\s*\[(.*)\]\s*$", re.MULTILINE)
+    match = pattern.search(text)
+    if not match:
+        raise PublishError(
+            "pyproject.toml has no one-line `testpaths = [...]` under [tool.pytest.ini_options]; publish must "
+            "remove solutions/ from it. Restore that line."
+        )
+    names = [n.strip().strip("\"'") for n in match.group(1).split(",") if n.strip()]
+    kept = ", ".join(json.dumps(n) for n in names if n.rstrip("/") != "solutions")
+    text = text[: match.start()] + f"testpaths = [{kept}]" + text[match.end() :]
+    return text.replace(" in notebooks/ and\n# solutions/ under nbval", " in notebooks/\n# under nbval")
+
+
+def _plan(source: Path, tracked: list[str], stems: list[str]) -> tuple[dict[str, tuple[bytes, bool]], dict[str, str]]:
+    """The edition's files (``path -> (bytes, executable)``) and the tracked files left out, with why."""
+    files: dict[str, tuple[bytes, bool]] = {}
+    left_out: dict[str, str] = {}
+    for rel in tracked:
+        path = source / rel
+        if not path.is_file():
+            left_out[rel] = "tracked but missing from the working tree"
+            continue
+        ships, reason = classify(rel)
+        if not ships:
+            left_out[rel] = reason
+            continue
+        files[rel] = (path.read_bytes(), bool(path.stat().st_mode & stat.S_IXUSR))
+    readme = EDITION_TEMPLATES / "README.md"
+    if not readme.is_file():
+        raise PublishError(f"the learners' README template {readme} is missing; restore it from git.")
+    files["README.md"] = (readme.read_bytes(), False)
+    for name, rewrite in (("pyproject.toml", _learner_pyproject), ("Makefile", _make_rewrite)):
+        if name not in files:
+            raise PublishError(f"{name} is not tracked in {source}; the edition's setup needs it.")
+        files[name] = (rewrite(files[name][0].decode("utf-8")).encode("utf-8"), files[name][1])
+    for stem in stems:
+        files[f"{RELEASED_COPY}/{stem}.ipynb"] = (files[f"exercises/{stem}.ipynb"][0], False)
+    return dict(sorted(files.items())), left_out
+
+
+def _make_rewrite(text: str) -> str:
+    return _drop_make_targets(text, INSTRUCTOR_TARGETS)
+
+
+def _commit(out: Path, source: Path, dirty: bool) -> str:
+    date = _git(["log", "-1", "--format=%cI"], source).strip() or "2026-01-01T00:00:00+00:00"
+    head = _git(["rev-parse", "--short=12", "HEAD"], source).strip()
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": AUTHOR[0],
+        "GIT_AUTHOR_EMAIL": AUTHOR[1],
+        "GIT_COMMITTER_NAME": AUTHOR[0],
+        "GIT_COMMITTER_EMAIL": AUTHOR[1],
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+    }
+    quiet = ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"]
+    _git([*quiet, "init", "-q"], out, env)
+    _git([*quiet, "add", "-A", "."], out, env)
+    message = f"MLOps course, learners' edition (from {head}{' with uncommitted changes' if dirty else ''})"
+    _git([*quiet, "commit", "-q", "--no-verify", "-m", message], out, env)
+    return _git(["rev-parse", "HEAD"], out).strip()
+
+
+def publish(out: Path, source: Path = paths.PROJECT_ROOT) -> Edition:
+    """Write the learners' edition into ``out`` as a git repository with one commit.
+
+    Args:
+        out: a folder that does not exist, or is empty.
+        source: the instructor's checkout.
+
+    Returns:
+        What was written.
+
+    Raises:
+        PublishError: ``out`` not empty, ``source`` not a git checkout, stale exercises, or a leak
+            found in the result (which is then removed).
+    """
+    out, source = out.resolve(), source.resolve()
+    _check_out_folder(out)
+    if source == out or source in out.parents:
+        raise PublishError(f"{out} is inside the course checkout {source}; publish outside it (e.g. ../edition).")
+    tracked = _tracked_files(source)
+    stems = _check_exercises(source, set(tracked))
+    files, left_out = _plan(source, tracked, stems)
+    shipped_from_source = [rel for rel in files if rel in set(tracked)]
+    dirty = bool(_git(["status", "--porcelain", "--", *shipped_from_source], source).strip())
+    existed = out.is_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        for rel, (data, executable) in files.items():
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            target.chmod(0o755 if executable else 0o644)
+        commit = _commit(out, source, dirty)
+        leaks, overlaps = scan_edition(out, source)
+        if leaks:
+            raise PublishError(
+                "the edition would leak, so it was not kept:\n  "
+                + "\n  ".join(leaks[:20])
+                + ("\n  ..." if len(leaks) > 20 else "")
+            )
+    except BaseException:
+        _remove(out, keep_folder=existed)
+        raise
+    return Edition(out=out, commit=commit, files=list(files), left_out=left_out, overlaps=overlaps)
+
+
+def _remove(out: Path, keep_folder: bool) -> None:
+    """Delete what publish wrote (``out`` was new or empty before)."""
+    if not keep_folder:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for child in out.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
+# --- the leak check ---------------------------------------------------------------------------
+
+
+def _cell_source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _regions(source: str, begin: str, end: str) -> list[str]:
+    """The lines between each ``begin`` and ``end`` marker line."""
+    inside, lines = False, []
+    for line in source.splitlines():
+        if line.strip() == begin:
+            inside = True
+        elif line.strip() == end:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def secret_lines(solutions: Path) -> dict[str, str]:
+    """The non-trivial lines of the instructor notebooks' answers and hidden tests.
+
+    A line counts when, stripped, it is at least :data:`MIN_SECRET_CHARS` long and is not
+    also a line of some instructor notebook outside its answers and hidden tests (a
+    signature, an import, a visible test: what release shows learners anyway).
+
+    Args:
+        solutions: the instructor notebooks' folder.
+
+    Returns:
+        ``{stripped line: where it comes from}``.
+    """
+    from mlops_course.grading.format import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, nbgrader_meta
+
+    hidden: dict[str, str] = {}
+    shown: set[str] = set()
+    for solution in sorted(solutions.glob("*.ipynb")):
+        nb = json.loads(solution.read_text(encoding="utf-8"))
+        for index, cell in enumerate(nb.get("cells", [])):
+            meta = nbgrader_meta(cell)
+            source = _cell_source(cell)
+            secret: list[str] = []
+            if meta.get("solution"):
+                has_markers = any(line.strip() == BEGIN_SOLUTION for line in source.splitlines())
+                secret += _regions(source, BEGIN_SOLUTION, END_SOLUTION) if has_markers else source.splitlines()
+            if meta.get("grade"):
+                secret += _regions(source, BEGIN_HIDDEN, END_HIDDEN)
+            secret_set = {line.strip() for line in secret}
+            shown.update(line.strip() for line in source.splitlines() if line.strip() not in secret_set)
+            for text in secret_set:
+                if len(text) >= MIN_SECRET_CHARS:
+                    hidden.setdefault(text, f"{solution.name} cell {index} ({meta.get('grade_id')})")
+    return {line: origin for line, origin in hidden.items() if line not in shown}
+
+
+def _texts(path: Path) -> list[str]:
+    """The text a file shows: its decoded bytes, and for a notebook its cells' sources and text outputs."""
+    data = path.read_bytes()
+    texts = [data.decode("utf-8", errors="replace")]
+    if path.suffix == ".ipynb":
+        try:
+            nb = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return texts
+        for cell in nb.get("cells", []):
+            texts.append(_cell_source(cell))
+            for output in cell.get("outputs", []) or []:
+                parts = [output.get("text", "")] + [
+                    v for k, v in (output.get("data") or {}).items() if k.startswith(("text/", "application/json"))
+                ]
+                texts.extend("".join(p) if isinstance(p, list) else str(p) for p in parts)
+    return texts
+
+
+def _lines(path: Path) -> set[str]:
+    return {line.strip() for text in _texts(path) for line in text.splitlines()}
+
+
+def scan_edition(edition: Path, source: Path) -> tuple[list[str], list[str]]:
+    """Check an edition against the instructor's checkout it was published from.
+
+    Leaks (the first list; publish refuses them): a line of an answer or hidden test (see
+    :func:`secret_lines`) in any file (in its cells and outputs, for a notebook), unless the
+    same file in ``source`` has it too; a ``BEGIN SOLUTION`` / ``BEGIN HIDDEN TESTS`` marker
+    line; a released exercise missing or different from ``exercises/``; a path the deny list
+    keeps out. Generated files (exercises, README, Makefile, ``pyproject.toml``) have no
+    source copy to excuse a line.
+
+    Overlaps (the second list; for review): answer lines that course material shipped as it
+    is in ``source`` also holds, e.g. an API idiom a module notebook teaches.
+
+    Args:
+        edition: the published folder.
+        source: the instructor's checkout (``solutions/``, ``exercises/`` and the shipped files).
+    """
+    leaks: list[str] = []
+    overlaps: list[str] = []
+    solutions, exercises = source / "solutions", source / "exercises"
+    secrets = secret_lines(solutions)
+    for solution in sorted(solutions.glob("*.ipynb")):
+        for copy_ in (f"exercises/{solution.name}", f"{RELEASED_COPY}/{solution.name}"):
+            shipped, expected = edition / copy_, exercises / solution.name
+            if not shipped.is_file():
+                leaks.append(f"{copy_}: missing from the edition")
+            elif not expected.is_file() or shipped.read_bytes() != expected.read_bytes():
+                leaks.append(f"{copy_}: differs from exercises/{solution.name}")
+    for path in sorted(p for p in edition.rglob("*") if p.is_file() and ".git" not in p.relative_to(edition).parts):
+        rel = path.relative_to(edition).as_posix()
+        ships, reason = classify(rel)
+        if not ships and not _added_by_publish(rel):
+            leaks.append(f"{rel}: the edition must not contain it ({reason})")
+        lines = _lines(path)
+        markers = sorted(line for line in lines if _MARKER.match(line.lstrip('"')))
+        if markers:
+            leaks.append(f"{rel}: has a marker line {markers[0][:80]!r}")
+        found = lines & secrets.keys()
+        original = source / rel
+        verbatim = ships and rel not in GENERATED and not rel.startswith("exercises/") and original.is_file()
+        excused = _lines(original) & found if verbatim and found else set()
+        for secret in sorted(found):
+            entry = f"{rel}: a line of {secrets[secret]}: {secret[:80]!r}"
+            (overlaps if secret in excused else leaks).append(entry)
+    return leaks, overlaps
+
+
+def find_leaks(edition: Path, source: Path) -> list[str]:
+    """The leaks :func:`scan_edition` finds; empty when the edition is clean."""
+    return scan_edition(edition, source)[0]
+
+
+def _added_by_publish(rel: str) -> bool:
+    return rel == "README.md" or rel.startswith(f"{RELEASED_COPY}/")
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def _publish_command(args: argparse.Namespace) -> int:
+    from mlops_course.grading import skip_iri_grammar
+
+    skip_iri_grammar()
+    try:
+        edition = publish(Path(args.out), Path(args.source))
+    except PublishError as exc:
+        print(f"publish stopped: {exc}", file=sys.stderr)
+        return 2
+    print(f"Published the learners' edition: {len(edition.files)} files in {edition.out}, commit {edition.commit[:12]}")
+    folders = sorted({rel.split("/")[0] + ("/" if "/" in rel else "") for rel in edition.left_out})
+    print(f"Left out {len(edition.left_out)} tracked files: {', '.join(folders)}")
+    if edition.overlaps:
+        print(
+            f"Review: {len(edition.overlaps)} line(s) of answers or hidden tests also appear, as written, in course "
+            "material shipped unchanged (e.g. an idiom a module notebook teaches):"
+        )
+        for entry in edition.overlaps[: None if args.verbose else 5]:
+            print(f"  {entry}")
+        if len(edition.overlaps) > 5 and not args.verbose:
+            print("  ... (--verbose lists them all)")
+    print(
+        "Next: push it where learners clone from, e.g.\n"
+        f"  git -C {edition.out} remote add origin <learners' repository URL>\n"
+        f"  git -C {edition.out} push -u origin main"
+    )
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``publish`` to the ``mlops-course`` command line."""
+    pub = subparsers.add_parser("publish", help="write the learners' edition (no solutions, no hidden tests) into OUT")
+    pub.add_argument("out", help="a new (or empty) folder, outside this checkout, e.g. ../mlops-course-edition")
+    pub.add_argument(
+        "--source", default=str(paths.PROJECT_ROOT), help="the instructor's checkout (default: this course)"
+    )
+    pub.add_argument("--verbose", action="store_true", help="list every answer line course material also holds")
+    pub.set_defaults(func=_publish_command)
