@@ -145,3 +145,185 @@ def test_a_command_that_hangs_is_stopped(tmp_path):
     ci = {"stages": ["slow"], "sleepy": {"stage": "slow", "script": ['python -c "import time; time.sleep(30)"']}}
     run = cicd.run_ci_locally(ci, tmp_path, "gitlab", timeout_s=1)
     assert run.jobs[0].status == "failed" and run.jobs[0].returncode == 124 and "timed out" in run.jobs[0].errors
+
+
+def test_extends_merges_mappings_and_replaces_lists():
+    ci = {
+        "stages": ["build", "deploy"],
+        "variables": {"LEVEL": "global", "KEEP": "yes"},
+        ".base": {"stage": "build", "variables": {"A": "1", "B": "1"}, "script": ["echo base"], "tags": ["x"]},
+        ".more": {"extends": ".base", "variables": {"B": "2"}, "allow_failure": True},
+        "job": {"extends": [".more"], "variables": {"C": "3", "LEVEL": "job"}, "script": "echo job", "tags": None},
+        "other": {"extends": "job", "stage": "deploy"},
+    }
+    job, other = cicd.ci_jobs(ci, "gitlab")
+    assert job.variables == {"LEVEL": "job", "KEEP": "yes", "A": "1", "B": "2", "C": "3"}
+    assert job.commands == ("echo job",) and job.allow_failure and "tags" not in job.spec
+    assert other.stage == "deploy" and other.variables == job.variables
+    with pytest.raises(ValueError, match="not a job"):
+        cicd.ci_jobs({"j": {"extends": ".missing", "script": "true"}}, "gitlab")
+    with pytest.raises(ValueError, match="cycle"):
+        cicd.ci_jobs(
+            {".a": {"extends": ".b"}, ".b": {"extends": ".a"}, "j": {"extends": ".a", "script": "x"}}, "gitlab"
+        )
+    with pytest.raises(ValueError, match="only"):
+        cicd.ci_jobs({"j": {"only": ["main"], "script": "true"}}, "gitlab")
+
+
+def test_default_before_script_and_inherit():
+    ci = {
+        "default": {"before_script": ["export FROM=default"]},
+        "a": {"script": "true"},
+        "b": {"before_script": "export FROM=job", "script": "true"},
+        "c": {"inherit": {"default": False}, "script": "true"},
+    }
+    a, b, c = cicd.ci_jobs(ci, "gitlab")
+    assert a.before_script == ("export FROM=default",) and b.before_script == ("export FROM=job",)
+    assert c.before_script == ()
+
+
+def _echo(text):
+    return f"python -c \"print('{text}')\""
+
+
+def test_needs_waits_only_for_the_named_jobs(tmp_path):
+    ci = {
+        "stages": ["build", "check", "ship"],
+        "build": {"stage": "build", "script": _echo("built")},
+        "gate": {"stage": "check", "script": "exit 1"},
+        "ship_early": {"stage": "ship", "needs": ["build"], "script": _echo("shipped")},
+        "ship_late": {"stage": "ship", "script": _echo("late")},
+        "after_gate": {"stage": "ship", "needs": ["gate"], "script": "true"},
+        "report": {"stage": "ship", "when": "on_failure", "script": _echo("report")},
+        "cleanup": {"stage": ".post", "when": "always", "script": "true"},
+    }
+    run = cicd.run_ci_locally(ci, tmp_path, "gitlab")
+    statuses = {job.name: job.status for job in run.jobs}
+    assert statuses == {
+        "build": "passed",
+        "gate": "failed",
+        "ship_early": "passed",
+        "ship_late": "skipped",
+        "after_gate": "skipped",
+        "report": "passed",
+        "cleanup": "passed",
+    }
+    assert not run.passed
+    with pytest.raises(ValueError, match="not in the pipeline"):
+        cicd.run_ci_locally({"j": {"needs": ["ghost"], "script": "true"}}, tmp_path, "gitlab")
+
+
+def test_rules_decide_whether_a_job_runs(tmp_path):
+    ci = {
+        "variables": {"TARGET": "prod"},
+        "deploy": {
+            "script": "echo $TARGET-$EXTRA",
+            "rules": [
+                {"if": "$FREEZE", "when": "never"},
+                {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $TARGET =~ /^pr/", "variables": {"EXTRA": "x"}},
+                {"if": '$CI_COMMIT_BRANCH != "main"', "when": "manual"},
+            ],
+        },
+        "always_here": {"script": "true"},
+    }
+    on_main = cicd.run_ci_locally(ci, tmp_path, "gitlab", env={"CI_COMMIT_BRANCH": "main"})
+    assert on_main.status("deploy") == "passed" and on_main.job("deploy").last_lines() == "prod-x"
+    frozen = cicd.run_ci_locally(ci, tmp_path, "gitlab", env={"CI_COMMIT_BRANCH": "main", "FREEZE": "1"})
+    assert [job.name for job in frozen.jobs] == ["always_here"]
+    branch = cicd.run_ci_locally(ci, tmp_path, "gitlab", env={"CI_COMMIT_BRANCH": "feature"})
+    assert branch.status("deploy") == "manual" and branch.passed
+    with pytest.raises(ValueError, match="changes"):
+        cicd.run_ci_locally({"j": {"script": "true", "rules": [{"changes": ["x"]}]}}, tmp_path, "gitlab")
+    with pytest.raises(ValueError, match="cannot read"):
+        cicd.run_ci_locally({"j": {"script": "true", "rules": [{"if": "$A = 1"}]}}, tmp_path, "gitlab")
+
+
+def test_before_script_runs_in_the_jobs_shell_and_installs_are_left_out(tmp_path):
+    ci = {
+        "default": {"before_script": ["pip install --quiet -e .", "export GREETING=hi", "cd sub"]},
+        "variables": {"TOKEN_COPY": "$CREDIT_API_TOKEN", "CREDIT_API_TOKEN": "$CREDIT_API_TOKEN"},
+        "job": {
+            "script": [
+                "python -c \"import os; print(os.environ['GREETING'], os.getcwd().endswith('sub'))\"",
+                "echo $TOKEN_COPY $CREDIT_API_TOKEN",
+            ],
+            "after_script": ["echo after $CI_JOB_STATUS", "exit 3"],
+        },
+        "broken": {"before_script": ["false"], "script": "echo never"},
+    }
+    (tmp_path / "sub").mkdir()
+    run = cicd.run_ci_locally(ci, tmp_path, "gitlab", env={"CREDIT_API_TOKEN": "s3"})
+    assert run.job("job").output.split() == ["hi", "True", "s3", "s3", "after", "success"]
+    assert run.status("job") == "passed" and run.status("broken") == "failed"
+    assert "never" not in run.job("broken").output
+
+
+def test_jenkinsfile_structure_and_credentials(project):
+    from mlops_course.cicd.jenkinsfile import check_jenkinsfile, credentials_id, parse_jenkinsfile, string_value
+
+    text = (project / "Jenkinsfile").read_text()
+    pipeline = parse_jenkinsfile(text)
+    assert [stage.name for stage in pipeline.all_stages()] == list(cicd.ML_STAGES)
+    register = pipeline.environment_for("register")
+    assert string_value(register["CREDIT_ENV"]) == "prod" and credentials_id(register["CREDIT_API_TOKEN"])
+    assert pipeline.stage("test").commands == ("python -m pytest -q",) and "always" in pipeline.post
+    literal = text.replace("credentials('credit-api-token')", "'abc123'")
+    assert any("CREDIT_API_TOKEN" in problem for problem in check_jenkinsfile(literal))
+    nested = """
+    pipeline {
+        agent any
+        options { timeout(time: 30, unit: 'MINUTES') }
+        stages {
+            stage('checks') {
+                parallel {
+                    stage('lint') { steps { sh(script: "ruff check .") } }
+                    stage('test') { steps { script { if (true) { sh '''python -m pytest -q''' } } } }
+                }
+            }
+        }
+    }"""
+    tree = parse_jenkinsfile(nested)
+    assert [s.name for s in tree.all_stages()] == ["checks", "lint", "test"]
+    assert tree.stage("lint").commands == ("ruff check .",) and tree.stage("test").commands == ("python -m pytest -q",)
+    broken = {
+        "no agent": "pipeline { stages { stage('a') { steps { sh 'x' } } } }",
+        "no steps": "pipeline { agent any\n stages { stage('a') { } } }",
+        "two bodies": "pipeline { agent any\n stages { stage('a') { steps { sh 'x' }\n stages { } } } }",
+        "unknown section": "pipeline { agent any\n stages { stage('a') { steps { sh 'x' } } }\n deploy { } }",
+        "bad post": "pipeline { agent any\n stages { stage('a') { steps { sh 'x' } } }\n post { sometimes { echo 'x' } } }",
+        "unclosed": "pipeline { agent any\n stages { stage('a') { steps { sh 'x' } } }",
+        "scripted": "node { stage('a') { sh 'x' } }",
+        "duplicate": "pipeline { agent any\n stages { stage('a') { steps { sh 'x' } }\n stage('a') { steps { sh 'y' } } } }",
+    }
+    for why, text in broken.items():
+        assert check_jenkinsfile(text), why
+
+
+def test_rehearsal_project_records_what_each_stage_saw(tmp_path):
+    from mlops_course.cicd.local_runner import rehearsal_log, write_rehearsal_project
+
+    ci = (cicd.write_sample_project(tmp_path / "real") / ".gitlab-ci.yml").read_text()
+    good = write_rehearsal_project(tmp_path / "good")
+    run = cicd.run_ci_locally(ci, good, "gitlab", env={"CREDIT_API_TOKEN": "t", "CI_COMMIT_BRANCH": "main"})
+    assert run.passed and [entry["stage"] for entry in rehearsal_log(good)] == ["test", "train", "evaluate", "register"]
+    assert rehearsal_log(good)[-1] == {"stage": "register", "CREDIT_ENV": "prod", "token": True, "branch": "main"}
+    gated = write_rehearsal_project(tmp_path / "gated", fail=("evaluate",))
+    run = cicd.run_ci_locally(ci, gated, "gitlab", env={"CI_COMMIT_BRANCH": "main"})
+    assert run.status("evaluate") == "failed" and run.status("register") == "skipped"
+    linted = write_rehearsal_project(tmp_path / "linted", fail=("lint",))
+    assert cicd.run_ci_locally(ci, linted, "gitlab").status("lint") == "failed" and rehearsal_log(linted) == []
+    with pytest.raises(ValueError, match="fail"):
+        write_rehearsal_project(tmp_path / "x", fail=("deploy",))
+
+
+def test_evaluation_metrics():
+    from mlops_course.cicd.gate import evaluation_metrics
+
+    frame = generate_applications(1500, seed=2)
+    model = train_credit_model(frame)
+    good = evaluation_metrics(model, frame)
+    assert set(good) == {"roc_auc", "brier", "worst_partner_auc"} and good["worst_partner_auc"] <= good["roc_auc"] + 0.1
+    bad = evaluation_metrics(cicd.BuggedModel(model, "inverted"), frame)
+    assert bad["roc_auc"] < 0.5 < good["roc_auc"] and bad["brier"] > good["brier"]
+    with pytest.raises(ValueError, match="frame"):
+        evaluation_metrics(model, frame.drop(columns=["defaulted"]))

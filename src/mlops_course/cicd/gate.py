@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,32 @@ def quality_gate(
             f"roc_auc {auc:.4f} is more than {max_roc_auc_drop:.4f} below the champion's {float(champion['roc_auc']):.4f}"
         )
     return GateDecision(not reasons, tuple(reasons))
+
+
+def evaluation_metrics(model: Any, frame: Any) -> dict[str, float]:
+    """What a quality gate looks at, for ``model`` scored on the labelled applications ``frame``.
+
+    Returns:
+        ``roc_auc`` (ranking, higher is better), ``brier`` (mean squared error of the predicted
+        probability of default, lower is better; prices are set from it) and
+        ``worst_partner_auc`` (the lowest ROC AUC among the partners in ``source``), rounded to 4 places.
+    """
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from mlops_course.data import TARGET
+
+    if TARGET not in getattr(frame, "columns", ()) or "source" not in frame.columns:
+        raise ValueError(f"frame must be labelled applications with {TARGET!r} and 'source' columns")
+    risk = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
+    labels = frame[TARGET].to_numpy()
+    by_partner = [
+        float(roc_auc_score(labels[mask], risk[mask]))
+        for mask in (frame["source"].to_numpy() == source for source in sorted(frame["source"].unique()))
+        if len(set(labels[mask])) == 2
+    ]
+    return {
+        "roc_auc": round(float(roc_auc_score(labels, risk)), 4),
+        "brier": round(float(np.mean((risk - labels) ** 2)), 4),
+        "worst_partner_auc": round(min(by_partner), 4),
+    }
