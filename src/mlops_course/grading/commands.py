@@ -124,6 +124,27 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _similarity(args: argparse.Namespace) -> int:
+    import time
+
+    from mlops_course.grading.format import FormatError
+    from mlops_course.grading.similarity import similarity
+
+    started = time.perf_counter()
+    try:
+        rows = similarity(Path(args.submissions), Path(args.source), Path(args.out), top=args.top)
+    except FormatError as exc:
+        print(f"similarity stopped: {exc}", file=sys.stderr)
+        return 2
+    for a, b, exercise, score in rows[:5]:
+        print(f"  {score:.2f}  {a} / {b}  ({exercise})")
+    print(
+        f"{len(rows)} similar pairs in {time.perf_counter() - started:.1f} s: "
+        f"{Path(args.out) / 'similarity.csv'}, {Path(args.out) / 'similarity.html'}"
+    )
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add ``release``, ``grade`` and ``check`` to the ``mlops-course`` command line."""
     release = subparsers.add_parser("release", help="generate exercises/ from solutions/")
@@ -171,6 +192,13 @@ def register(subparsers: Any) -> None:
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--roster", help="CSV student_id[,lms_id,name,email,section,canvas_id] mapping ids")
     export.set_defaults(func=_export)
+
+    sim = subparsers.add_parser("similarity", help="rank pairs of learners by how alike their answers are")
+    sim.add_argument("submissions", help="folder with one sub-folder per student")
+    sim.add_argument("--source", default=str(paths.SOLUTIONS_DIR), help="instructor notebooks (default: solutions/)")
+    sim.add_argument("--out", default=str(paths.PROJECT_ROOT / "grades"), help="output folder (default: grades/)")
+    sim.add_argument("--top", type=int, default=20, help="pairs shown side by side in the HTML report (default: 20)")
+    sim.set_defaults(func=_similarity)
 
     check = subparsers.add_parser("check", help="self-check an exercise notebook against its visible tests")
     check.add_argument("notebook", help="your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb")
