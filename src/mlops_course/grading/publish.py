@@ -77,13 +77,15 @@ DENY: tuple[tuple[str, str], ...] = (
 #: Where the learners' edition keeps its pristine copy of the released exercises.
 RELEASED_COPY = "src/mlops_course/resources/released"
 EDITION_TEMPLATES = paths.PACKAGE_DIR / "resources" / "edition"
-#: Edition files publish writes itself (no source copy excuses a line in them).
-GENERATED = ("README.md", "Makefile", "pyproject.toml")
+#: Course material shipped as it is: an answer line that the same file already holds in the source
+#: is an overlap to review (an idiom a module teaches), not a leak publishing made.
+MATERIAL = ("notebooks/*", "src/mlops_course/*", "tests/code/*", "tests/data/*", "tests/model/*")
 #: Makefile targets only the instructor's repository has.
 INSTRUCTOR_TARGETS = ("release", "publish")
 AUTHOR = ("MLOps course", "mlops-course@invalid")
 #: A line of an answer or hidden test shorter than this (stripped) is too common to call a leak.
 MIN_SECRET_CHARS = 21
+_LEAD = re.compile(r"^[\s#>*/-]+")
 _MARKER = re.compile(r"^#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\b", re.IGNORECASE)
 
 
@@ -222,7 +224,8 @@ def _plan(source: Path, tracked: list[str], stems: list[str]) -> tuple[dict[str,
             left_out[rel] = reason
             continue
         files[rel] = (path.read_bytes(), bool(path.stat().st_mode & stat.S_IXUSR))
-    readme = EDITION_TEMPLATES / "README.md"
+    readme = source / "src" / "mlops_course" / "resources" / "edition" / "README.md"
+    readme = readme if readme.is_file() else EDITION_TEMPLATES / "README.md"
     if not readme.is_file():
         raise PublishError(f"the learners' README template {readme} is missing; restore it from git.")
     files["README.md"] = (readme.read_bytes(), False)
@@ -340,7 +343,8 @@ def _regions(source: str, begin: str, end: str) -> list[str]:
 def secret_lines(solutions: Path) -> dict[str, str]:
     """The non-trivial lines of the instructor notebooks' answers and hidden tests.
 
-    A line counts when, stripped, it is at least :data:`MIN_SECRET_CHARS` long and is not
+    A line counts when, stripped (of indentation and leading comment, quote or list marks,
+    so a commented-out copy still matches), it is at least :data:`MIN_SECRET_CHARS` long and is not
     also a line of some instructor notebook outside its answers and hidden tests (a
     signature, an import, a visible test: what release shows learners anyway).
 
@@ -365,8 +369,8 @@ def secret_lines(solutions: Path) -> dict[str, str]:
                 secret += _regions(source, BEGIN_SOLUTION, END_SOLUTION) if has_markers else source.splitlines()
             if meta.get("grade"):
                 secret += _regions(source, BEGIN_HIDDEN, END_HIDDEN)
-            secret_set = {line.strip() for line in secret}
-            shown.update(line.strip() for line in source.splitlines() if line.strip() not in secret_set)
+            secret_set = {_norm(line) for line in secret}
+            shown.update(_norm(line) for line in source.splitlines() if _norm(line) not in secret_set)
             for text in secret_set:
                 if len(text) >= MIN_SECRET_CHARS:
                     hidden.setdefault(text, f"{solution.name} cell {index} ({meta.get('grade_id')})")
@@ -392,6 +396,11 @@ def _texts(path: Path) -> list[str]:
     return texts
 
 
+def _norm(line: str) -> str:
+    """A line as compared: without indentation and leading comment, quote or list marks."""
+    return _LEAD.sub("", line).strip()
+
+
 def _lines(path: Path) -> set[str]:
     return {line.strip() for text in _texts(path) for line in text.splitlines()}
 
@@ -403,8 +412,7 @@ def scan_edition(edition: Path, source: Path) -> tuple[list[str], list[str]]:
     :func:`secret_lines`) in any file (in its cells and outputs, for a notebook), unless the
     same file in ``source`` has it too; a ``BEGIN SOLUTION`` / ``BEGIN HIDDEN TESTS`` marker
     line; a released exercise missing or different from ``exercises/``; a path the deny list
-    keeps out. Generated files (exercises, README, Makefile, ``pyproject.toml``) have no
-    source copy to excuse a line.
+    keeps out. Only course material (:data:`MATERIAL`) can have a line excused by its source.
 
     Overlaps (the second list; for review): answer lines that course material shipped as it
     is in ``source`` also holds, e.g. an API idiom a module notebook teaches.
@@ -427,16 +435,16 @@ def scan_edition(edition: Path, source: Path) -> tuple[list[str], list[str]]:
     for path in sorted(p for p in edition.rglob("*") if p.is_file() and ".git" not in p.relative_to(edition).parts):
         rel = path.relative_to(edition).as_posix()
         ships, reason = classify(rel)
-        if not ships and not _added_by_publish(rel):
+        if rel.split("/")[0] == "solutions" or not ships and not _added_by_publish(rel):
             leaks.append(f"{rel}: the edition must not contain it ({reason})")
         lines = _lines(path)
         markers = sorted(line for line in lines if _MARKER.match(line.lstrip('"')))
         if markers:
             leaks.append(f"{rel}: has a marker line {markers[0][:80]!r}")
-        found = lines & secrets.keys()
+        found = {_norm(line) for line in lines} & secrets.keys()
         original = source / rel
-        verbatim = ships and rel not in GENERATED and not rel.startswith("exercises/") and original.is_file()
-        excused = _lines(original) & found if verbatim and found else set()
+        verbatim = ships and any(fnmatchcase(rel, m) for m in MATERIAL) and original.is_file()
+        excused = {_norm(line) for line in _lines(original)} & found if verbatim and found else set()
         for secret in sorted(found):
             entry = f"{rel}: a line of {secrets[secret]}: {secret[:80]!r}"
             (overlaps if secret in excused else leaks).append(entry)
