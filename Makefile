@@ -14,7 +14,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help course setup test lint format lab release execute clean
+.PHONY: help course setup test lint format lab release publish execute clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,10 @@ format: setup ## apply ruff's fixes and formatting
 
 release: setup ## regenerate exercises/ from solutions/
 	$(BIN)/mlops-course release
+
+publish: setup ## write the learners' edition: make publish OUT=../mlops-course-edition
+	@test -n "$(OUT)" || { echo "Name a new folder: make publish OUT=../mlops-course-edition"; exit 2; }
+	$(BIN)/mlops-course publish "$(OUT)"
 
 execute: setup ## re-run a notebook and store its outputs: make execute NB=notebooks/01_....ipynb
 	@test -n "$(NB)" || { echo "Name the notebook: make execute NB=notebooks/01_introduction_to_mlops.ipynb"; exit 2; }
