@@ -145,6 +145,30 @@ def _similarity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace) -> int:
+    from mlops_course.grading.review import make_server
+
+    try:
+        server = make_server(Path(args.grades), args.port)
+    except (FileNotFoundError, OSError) as exc:
+        print(f"review stopped: {exc}", file=sys.stderr)
+        return 2
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    print(f"Reviewing {args.grades}: open {url} (Ctrl+C to stop; every change is already saved)", flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    print(f"Reviews are in {Path(args.grades) / 'manual_scores.csv'}; run mlops-course grade again to merge them.")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add ``release``, ``grade`` and ``check`` to the ``mlops-course`` command line."""
     release = subparsers.add_parser("release", help="generate exercises/ from solutions/")
@@ -199,6 +223,12 @@ def register(subparsers: Any) -> None:
     sim.add_argument("--out", default=str(paths.PROJECT_ROOT / "grades"), help="output folder (default: grades/)")
     sim.add_argument("--top", type=int, default=20, help="pairs shown side by side in the HTML report (default: 20)")
     sim.set_defaults(func=_similarity)
+
+    review = subparsers.add_parser("review", help="review written answers in the browser (saves manual_scores.csv)")
+    review.add_argument("grades", help="the grades folder written by grade")
+    review.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    review.add_argument("--no-browser", action="store_true", help="only print the address")
+    review.set_defaults(func=_review)
 
     check = subparsers.add_parser("check", help="self-check an exercise notebook against its visible tests")
     check.add_argument("notebook", help="your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb")
