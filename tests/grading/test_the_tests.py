@@ -4,6 +4,8 @@ One ``grade`` run per exercise, one fake student per variant:
 (a) the instructor's solution earns full marks;
 (b) the released exercise, untouched, earns 0 on every test cell;
 (c) for each solution cell, the solution with only that cell replaced by its stub loses points.
+Manually graded answers (solution and grade) are scored by a person: they stay pending
+(``pending_points``) and are not stubbed in (c).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.grading
 def _variants(path: Path) -> dict[str, bytes]:
     nb, spec, data = read_instructor(path)
     variants = {"full_solution": data, "released_untouched": notebook_bytes(release_notebook(nb))}
-    for cell_spec in spec.solutions:
+    for cell_spec in (c for c in spec.solutions if not c.manual):
         stubbed = nbformat.from_dict(nbformat.reads(data.decode(), as_version=4))
         cell = stubbed.cells[cell_spec.index]
         cell.source = stub_source(cell.source, cell.cell_type)
@@ -55,7 +57,10 @@ def test_solution_earns_full_marks(graded_variants: dict[str, Any]) -> None:
     failing = [(t["grade_id"], t["outcome"], t["message"]) for t in result["tests"] if t["outcome"] != "passed"]
     assert result["status"] == "graded", result["message"]
     assert not failing
-    assert result["score"] == result["max_score"] == graded_variants["spec"].max_score
+    spec = graded_variants["spec"]
+    manual = sum(c.points for c in spec.manual)
+    assert result["max_score"] == spec.max_score
+    assert result["score"] == spec.max_score - manual and result["pending_points"] == manual
 
 
 def test_released_exercise_earns_nothing(graded_variants: dict[str, Any]) -> None:
@@ -69,7 +74,9 @@ def test_released_exercise_earns_nothing(graded_variants: dict[str, Any]) -> Non
 def test_each_stubbed_solution_cell_loses_points(graded_variants: dict[str, Any]) -> None:
     spec = graded_variants["spec"]
     results = graded_variants["results"]
-    for cell in spec.solutions:
+    for cell in (c for c in spec.solutions if not c.manual):
         result = results[f"stub_{cell.grade_id}"]
         assert result["status"] in ("graded", "timeout"), result["message"]
-        assert result["score"] < spec.max_score, f"stubbing solution cell {cell.grade_id} loses no points"
+        assert result["score"] < spec.max_score - sum(c.points for c in spec.manual), (
+            f"stubbing solution cell {cell.grade_id} loses no points"
+        )
