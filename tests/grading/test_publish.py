@@ -415,3 +415,25 @@ def test_check_and_submit_work_on_every_exercise_in_the_clone(clone: Path) -> No
         clone, "-m", "mlops_course.cli", "submit", "notebooks/01_introduction_to_mlops.ipynb", "--student", "x"
     )
     assert stale.returncode == 2 and "not one of the course's exercises" in stale.stderr
+
+
+def test_submit_without_solutions_checks_against_the_released_copy(
+    small: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_course import paths
+    from mlops_course.grading import submission
+
+    source, edition = small
+    monkeypatch.setattr(paths, "SOLUTIONS_DIR", tmp_path / "no-solutions")
+    monkeypatch.setattr(paths, "EXERCISES_DIR", edition / "exercises")
+    monkeypatch.setattr(submission, "RELEASED_DIR", edition / pub.RELEASED_COPY)
+    assert submission.default_source() == edition / pub.RELEASED_COPY
+    mine = edition / "exercises" / "ex9.ipynb"
+    assert submission.validate_exercise(mine) == "ex9"
+    nb = nbformat.read(mine, as_version=4)
+    nb.cells[1].source = "assert True  # a learner's edit of the test"
+    nbformat.write(nb, mine)  # the learner edits exercises/; the released copy stays as published
+    with pytest.raises(submission.SubmitError, match="test cell.*t differ"):
+        submission.validate_exercise(mine)
+    monkeypatch.setattr(submission, "RELEASED_DIR", tmp_path / "no-copy")
+    assert submission.default_source() == edition / "exercises", "without the copy: the released exercises"

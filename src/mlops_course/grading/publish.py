@@ -283,7 +283,8 @@ def publish(out: Path, source: Path = paths.PROJECT_ROOT) -> Edition:
     tracked = _tracked_files(source)
     stems = _check_exercises(source, set(tracked))
     files, left_out = _plan(source, tracked, stems)
-    shipped_from_source = [rel for rel in files if rel in set(tracked)]
+    tracked_set = set(tracked)
+    shipped_from_source = [rel for rel in files if rel in tracked_set]
     dirty = bool(_git(["status", "--porcelain", "--", *shipped_from_source], source).strip())
     existed = out.is_dir()
     out.mkdir(parents=True, exist_ok=True)
