@@ -321,6 +321,18 @@ def test_the_course_edition_has_no_leak(edition: pub.Edition, source: Path) -> N
             assert word not in text, f"the learners' {page} mentions {word!r}"
 
 
+def test_the_learners_pages_link_only_to_what_the_edition_has(edition: pub.Edition) -> None:
+    import re
+
+    for page in ("README.md", "START_HERE.md"):
+        links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", (edition.out / page).read_text())
+        assert links, f"{page} links to the course's notebooks"
+        missing = [link for link in links if not (edition.out / link).exists()]
+        assert missing == [], f"the learners' {page} links to files the edition does not have: {missing}"
+    makefile = (edition.out / "Makefile").read_text()
+    assert "grader" not in makefile and "release:" not in makefile and "\ncourse:" in makefile
+
+
 def test_the_edition_is_one_reproducible_commit(edition: pub.Edition, source: Path, tmp_path: Path) -> None:
     log = subprocess.run(["git", "log", "--format=%H %an"], cwd=edition.out, capture_output=True, text=True, check=True)
     assert log.stdout.splitlines() == [f"{edition.commit} {pub.AUTHOR[0]}"]

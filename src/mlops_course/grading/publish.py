@@ -239,7 +239,11 @@ def _plan(source: Path, tracked: list[str], stems: list[str]) -> tuple[dict[str,
 
 
 def _make_rewrite(text: str) -> str:
-    return _drop_make_targets(text, INSTRUCTOR_TARGETS)
+    """The learners' Makefile: no instructor targets, and ``make test`` described as what it runs there."""
+    text = _drop_make_targets(text, INSTRUCTOR_TARGETS)
+    return re.sub(
+        r"^(test:[^#\n]*## ).*$", r"\1run the course's tests: package, data and every module notebook", text, flags=re.M
+    )
 
 
 def _commit(out: Path, source: Path, dirty: bool) -> str:
