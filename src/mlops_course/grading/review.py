@@ -122,7 +122,17 @@ def _handler(data: ReviewData) -> type[BaseHTTPRequestHandler]:
         def _json(self, status: int, payload: Any) -> None:
             self._send(status, json.dumps(payload).encode(), "application/json")
 
+        def _local(self) -> bool:
+            """Only requests addressed to this server on loopback (a rebinding DNS name is refused)."""
+            port = int(self.server.server_address[1])  # type: ignore[index]  # an (address, port) pair
+            if self.headers.get("Host") in (f"127.0.0.1:{port}", f"localhost:{port}"):
+                return True
+            self._json(HTTPStatus.FORBIDDEN, {"error": f"open http://127.0.0.1:{port}/"})
+            return False
+
         def do_GET(self) -> None:
+            if not self._local():
+                return
             if self.path in ("/", "/index.html"):
                 self._send(HTTPStatus.OK, page_html(data.token).encode(), "text/html; charset=utf-8")
             elif self.path == "/api/items":
@@ -131,6 +141,8 @@ def _handler(data: ReviewData) -> type[BaseHTTPRequestHandler]:
                 self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
 
         def do_POST(self) -> None:
+            if not self._local():
+                return
             if self.path != "/api/review":
                 self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
                 return
