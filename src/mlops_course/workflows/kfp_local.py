@@ -160,7 +160,8 @@ def pipeline_graph(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     Returns:
         Task name -> ``{"after": [upstream tasks], "condition": str | None,
         "component": name}``. A task inside a ``dsl.If`` group depends on the group's
-        upstream tasks and carries the group's condition.
+        upstream tasks and carries the group's condition (nested groups' conditions
+        joined with ``&&``).
     """
     if "root" not in spec or "components" not in spec:
         raise ValueError("spec must be a compiled KFP pipeline spec with 'root' and 'components' keys.")
@@ -170,7 +171,7 @@ def pipeline_graph(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     def visit(dag: Mapping[str, Any], inherited_after: list[str], inherited_condition: str | None) -> None:
         for task_name, task in dag.get("tasks", {}).items():
             after = list(task.get("dependentTasks", [])) + inherited_after
-            condition = task.get("triggerPolicy", {}).get("condition") or inherited_condition
+            condition = _both(inherited_condition, task.get("triggerPolicy", {}).get("condition"))
             component = task["componentRef"]["name"]
             inner = components.get(component, {}).get("dag")
             if inner is not None:  # a group (dsl.If, dsl.ParallelFor...): flatten it
@@ -183,6 +184,102 @@ def pipeline_graph(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     for node in graph.values():  # dependencies on a group mean dependencies on its tasks
         node["after"] = sorted({a for a in node["after"] if a not in group_names and a in graph})
     return graph
+
+
+def _both(outer: str | None, inner: str | None) -> str | None:
+    """Join an enclosing group's condition and a task's own with CEL's ``&&``."""
+    if outer and inner:
+        return f"({outer}) && ({inner})"
+    return inner or outer
+
+
+def _source(spec_input: Mapping[str, Any], env: Mapping[str, str], kind: str) -> str:
+    """Where one task input comes from, as ``pipeline.<param>``, ``<task>.<output>`` or ``constant:<value>``."""
+    if kind == "parameters" and "runtimeValue" in spec_input:
+        return f"constant:{spec_input['runtimeValue'].get('constant')!r}"
+    key = "componentInputParameter" if kind == "parameters" else "componentInputArtifact"
+    if key in spec_input:
+        name = spec_input[key]
+        return env.get(name, f"pipeline.{name}")
+    producer = spec_input.get("taskOutputParameter") or spec_input.get("taskOutputArtifact") or {}
+    output = producer.get("outputParameterKey") or producer.get("outputArtifactKey")
+    if "producerTask" in producer and output:
+        return f"{producer['producerTask']}.{output}"
+    return "unknown"
+
+
+def task_inputs(spec: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Where each task of a compiled pipeline gets each of its inputs, through condition groups.
+
+    Args:
+        spec: a compiled pipeline spec (see :func:`load_pipeline_spec`).
+
+    Returns:
+        Task name -> input name -> source: ``"pipeline.<parameter>"`` for a pipeline
+        parameter, ``"<task>.<output>"`` for another task's output parameter or artifact
+        (``"train.model"``, ``"gate.Output"``), ``"constant:<value>"`` for a literal.
+    """
+    if "root" not in spec or "components" not in spec:
+        raise ValueError("spec must be a compiled KFP pipeline spec with 'root' and 'components' keys.")
+    components = spec["components"]
+    found: dict[str, dict[str, str]] = {}
+
+    def visit(dag: Mapping[str, Any], env: Mapping[str, str]) -> None:
+        for task_name, task in dag.get("tasks", {}).items():
+            resolved = {
+                name: _source(value, env, kind)
+                for kind in ("parameters", "artifacts")
+                for name, value in task.get("inputs", {}).get(kind, {}).items()
+            }
+            inner = components.get(task["componentRef"]["name"], {}).get("dag")
+            if inner is not None:  # a group: its tasks see these inputs under the same names
+                visit(inner, resolved)
+            else:
+                found[task_name] = resolved
+
+    visit(spec["root"]["dag"], {})
+    return found
+
+
+_CEL_CHANNEL = re.compile(r"inputs\.parameter_values\['pipelinechannel--([^']+)'\]")
+_CEL_TOKENS = re.compile(
+    r"\s*(&&|\|\||!=|==|<=|>=|<|>|!|\(|\)|true\b|false\b|_value\(\d+\)|int\(|double\(|string\(|'[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)"
+)
+_CEL_TO_PYTHON = {"&&": " and ", "||": " or ", "!": " not ", "true": "True", "false": "False", "double(": "float("}
+
+
+def condition_channels(condition: str) -> list[str]:
+    """The pipeline channels a compiled condition reads, e.g. ``["gate-Output"]``."""
+    return sorted(set(_CEL_CHANNEL.findall(condition)))
+
+
+def condition_holds(condition: str, values: Mapping[str, Any]) -> bool:
+    """Evaluate a compiled ``dsl.If`` condition (a small CEL subset) for given channel values.
+
+    Args:
+        condition: a task's condition from :func:`pipeline_graph`, e.g.
+            ``"inputs.parameter_values['pipelinechannel--gate-Output'] == true"``.
+        values: channel name (``"gate-Output"``: task ``gate``, output ``Output``; or a
+            pipeline parameter's name) -> the value it would have at run time.
+
+    Returns:
+        Whether the condition is true, i.e. whether the task would run.
+    """
+    channels = condition_channels(condition)
+    unknown = [c for c in channels if c not in values]
+    if unknown:
+        raise ValueError(f"values has no value for channel(s) {unknown}; the condition reads {channels}.")
+    text = _CEL_CHANNEL.sub(lambda m: f"_value({channels.index(m.group(1))})", condition)
+    python, position = [], 0
+    while position < len(text.rstrip()):
+        match = _CEL_TOKENS.match(text, position)
+        if match is None:
+            raise ValueError(f"condition has an expression this evaluator does not support: {condition!r}")
+        token = match.group(1)
+        python.append(_CEL_TO_PYTHON.get(token, token))
+        position = match.end()
+    namespace = {"_value": lambda i: values[channels[i]], "int": int, "float": float, "string": str}
+    return bool(eval("".join(python), {"__builtins__": {}}, namespace))
 
 
 def short_condition(condition: str) -> str:
@@ -256,6 +353,8 @@ def draw_pipeline_graph(graph: Mapping[str, Mapping[str, Any]], ax: Any, title: 
 
 __all__ = [
     "PipelineRunSummary",
+    "condition_channels",
+    "condition_holds",
     "draw_pipeline_graph",
     "init_local_runner",
     "load_pipeline_spec",
@@ -263,4 +362,5 @@ __all__ = [
     "run_pipeline",
     "short_condition",
     "summarise_log",
+    "task_inputs",
 ]
