@@ -67,7 +67,7 @@ def group_metrics(labels: object, refuse: object, groups: object) -> Any:
 
     y = np.asarray(labels, dtype=int)
     decisions = np.asarray(refuse, dtype=int)
-    sensitive = pd.Series(groups).to_numpy()
+    sensitive = pd.Series(np.asarray(groups), name=getattr(groups, "name", None) or "group")
     if not len(y) == len(decisions) == len(sensitive):
         raise ValueError(
             f"labels, refuse and groups must have one length, got {len(y)}, {len(decisions)}, {len(sensitive)}."

@@ -81,7 +81,7 @@ def model_card(
         "## Intended use",
         intended_use.strip(),
         "",
-        "## Metrics (validation, from the run)",
+        "## Metrics logged with the training run",
         *(f"- {k}: {v}" for k, v in sorted(facts["metrics"].items())),
         *([] if facts["metrics"] else ["- none logged"]),
         "",
