@@ -383,8 +383,19 @@ def _run(clone: Path, *args: str, timeout: float = 600) -> subprocess.CompletedP
 def test_the_editions_make_test_runs_in_a_fresh_clone(clone: Path) -> None:
     dry = subprocess.run(["make", "-n", "course", "test"], cwd=clone, capture_output=True, text=True)
     assert dry.returncode == 0 and "pip install" in dry.stdout and "pytest" in dry.stdout, dry.stderr
-    collected = _run(clone, "-m", "pytest", "-p", "no:xdist", "--collect-only", "-q")
+    # The edition's own `make test` recipe, on this test run's environment: VENV is this interpreter's,
+    # and `-o STAMP` keeps make from re-running the setup (pip) on it; `-n 0` runs in one process.
+    venv = Path(sys.prefix)
+    assert (venv / "bin" / "python").exists(), "the tests run from the course's virtual environment"
+    make = ["make", "-o", f"{venv}/.course-installed", "test", f"VENV={venv}"]
+
+    def make_test(*pytest_args: str) -> subprocess.CompletedProcess[str]:
+        args = [*make, "PYTEST_ARGS=-n 0 -q " + " ".join(pytest_args)]
+        return subprocess.run(args, cwd=clone, env=_clone_env(clone), capture_output=True, text=True, timeout=900)
+
+    collected = make_test("--collect-only")
     assert collected.returncode == 0, collected.stdout[-3000:] + collected.stderr[-2000:]
+    assert "pip install" not in collected.stdout, "make must not set up the shared environment again"
     items = collected.stdout.splitlines()
     assert any(i.startswith("notebooks/") for i in items) and any(i.startswith("tests/code/") for i in items)
     assert not any(i.startswith(("solutions/", "tests/grading", "exercises/")) for i in items)
@@ -394,8 +405,9 @@ def test_the_editions_make_test_runs_in_a_fresh_clone(clone: Path) -> None:
         "tests/code/test_psi.py",
         "tests/data",
     ]
-    ran = _run(clone, "-m", "pytest", "-p", "no:xdist", "-q", *subset)
+    ran = make_test(*subset)
     assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
+    assert " passed" in ran.stdout and "pytest -n auto --dist loadfile -n 0" in ran.stdout
 
 
 @pytest.mark.grading
