@@ -17,7 +17,14 @@ from mlops_course.workflows import (
     credit_steps,
     run_workflow,
 )
-from mlops_course.workflows.kfp_local import pipeline_graph, short_condition, summarise_log
+from mlops_course.workflows.kfp_local import (
+    condition_channels,
+    condition_holds,
+    pipeline_graph,
+    short_condition,
+    summarise_log,
+    task_inputs,
+)
 
 
 # --- runner -----------------------------------------------------------------------------
@@ -173,6 +180,129 @@ def test_pipeline_graph_flattens_condition_groups() -> None:
     assert short_condition(graph["c"]["condition"]) == "b.Output == true"
     with pytest.raises(ValueError, match="root"):
         pipeline_graph({"components": {}})
+
+
+GATE = "inputs.parameter_values['pipelinechannel--gate-Output']"
+NESTED_SPEC = {
+    "components": {
+        "comp-ingest": {},
+        "comp-gate": {},
+        "comp-register": {},
+        "comp-condition-2": {
+            "dag": {
+                "tasks": {
+                    "register": {
+                        "componentRef": {"name": "comp-register"},
+                        "inputs": {
+                            "artifacts": {"model": {"componentInputArtifact": "pipelinechannel--ingest-batch"}},
+                            "parameters": {
+                                "name": {"componentInputParameter": "pipelinechannel--model_name"},
+                                "tries": {"runtimeValue": {"constant": 3}},
+                            },
+                        },
+                    }
+                }
+            }
+        },
+        "comp-condition-1": {
+            "dag": {
+                "tasks": {
+                    "condition-2": {
+                        "componentRef": {"name": "comp-condition-2"},
+                        "inputs": {
+                            "artifacts": {
+                                "pipelinechannel--ingest-batch": {
+                                    "componentInputArtifact": "pipelinechannel--ingest-batch"
+                                }
+                            },
+                            "parameters": {
+                                "pipelinechannel--model_name": {
+                                    "componentInputParameter": "pipelinechannel--model_name"
+                                }
+                            },
+                        },
+                        "triggerPolicy": {"condition": "inputs.parameter_values['pipelinechannel--seed'] > 3"},
+                    }
+                }
+            }
+        },
+    },
+    "root": {
+        "dag": {
+            "tasks": {
+                "ingest": {
+                    "componentRef": {"name": "comp-ingest"},
+                    "inputs": {"parameters": {"seed": {"componentInputParameter": "seed"}}},
+                },
+                "gate": {
+                    "componentRef": {"name": "comp-gate"},
+                    "dependentTasks": ["ingest"],
+                    "inputs": {
+                        "artifacts": {
+                            "batch": {"taskOutputArtifact": {"outputArtifactKey": "batch", "producerTask": "ingest"}}
+                        }
+                    },
+                },
+                "condition-1": {
+                    "componentRef": {"name": "comp-condition-1"},
+                    "dependentTasks": ["gate", "ingest"],
+                    "inputs": {
+                        "artifacts": {
+                            "pipelinechannel--ingest-batch": {
+                                "taskOutputArtifact": {"outputArtifactKey": "batch", "producerTask": "ingest"}
+                            }
+                        },
+                        "parameters": {
+                            "pipelinechannel--model_name": {"componentInputParameter": "model_name"},
+                            "pipelinechannel--gate-Output": {
+                                "taskOutputParameter": {"outputParameterKey": "Output", "producerTask": "gate"}
+                            },
+                        },
+                    },
+                    "triggerPolicy": {"condition": f"{GATE} == true"},
+                },
+            }
+        }
+    },
+}
+
+
+def test_task_inputs_follow_condition_groups_to_their_sources() -> None:
+    inputs = task_inputs(NESTED_SPEC)
+    assert inputs["ingest"] == {"seed": "pipeline.seed"}
+    assert inputs["gate"] == {"batch": "ingest.batch"}
+    assert inputs["register"] == {"model": "ingest.batch", "name": "pipeline.model_name", "tries": "constant:3"}
+    with pytest.raises(ValueError, match="root"):
+        task_inputs({"components": {}})
+
+
+def test_pipeline_graph_joins_nested_conditions() -> None:
+    condition = pipeline_graph(NESTED_SPEC)["register"]["condition"]
+    assert condition_channels(condition) == ["gate-Output", "seed"]
+    assert condition_holds(condition, {"gate-Output": True, "seed": 4})
+    assert not condition_holds(condition, {"gate-Output": False, "seed": 4})
+    assert not condition_holds(condition, {"gate-Output": True, "seed": 3})
+
+
+@pytest.mark.parametrize(
+    ("condition", "values", "expected"),
+    [
+        (f"{GATE} == true", {"gate-Output": True}, True),
+        (f"{GATE} != false", {"gate-Output": False}, False),
+        (f"!({GATE} == true)", {"gate-Output": False}, True),
+        (f"int({GATE}) >= 2 || {GATE} == 'x'", {"gate-Output": 1}, False),
+        (f"double({GATE}) > 0.65 && {GATE} < 1.0", {"gate-Output": 0.7}, True),
+    ],
+)
+def test_condition_holds_evaluates_compiled_conditions(condition: str, values: dict, expected: bool) -> None:
+    assert condition_holds(condition, values) is expected
+
+
+def test_condition_holds_rejects_unknown_channels_and_expressions() -> None:
+    with pytest.raises(ValueError, match="gate-Output"):
+        condition_holds(f"{GATE} == true", {"train-Output": 0.7})
+    with pytest.raises(ValueError, match="does not support"):
+        condition_holds("__import__('os').getcwd() == 1", {})
 
 
 def test_draw_pipeline_graph_titles_and_labels_the_axes() -> None:
