@@ -2,12 +2,13 @@
 leaks), and the published course itself: no leak, reproducible, and a fresh clone of it
 where pytest, ``check`` and ``submit`` work without the instructor's files.
 
-The clone runs a representative subset of the edition's own ``make test`` with this
-interpreter (``PYTHONPATH`` and ``MLOPS_COURSE_HOME`` pointing at the clone, so the clone's
-package and files are the ones used): the whole suite is collected (nothing errors at import,
-nothing of the instructor's is collected), then the notebook hygiene, pins, PSI and data
-tests run. The module notebooks' nbval runs are left to ``make test`` in the source: the
-edition ships them byte for byte.
+The clone runs a representative subset of the edition's own ``make test`` (its Makefile's
+recipe, with this test run's virtual environment as ``VENV`` and without re-running the
+setup; ``PYTHONPATH`` and ``MLOPS_COURSE_HOME`` point at the clone, so the clone's package and
+files are the ones used): the whole suite is collected (nothing errors at import, nothing of
+the instructor's is collected), then the pins, PSI, data-quality, stream and data tests run.
+The module notebooks' nbval runs are left to ``make test`` in the source: the edition ships
+them byte for byte. ``check`` runs on every released exercise, ``submit`` packages every one.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ INSTRUCTOR_ONLY = (
         "tests/grading/test_release.py",
         "tests/helpers/grading_submissions.py",
         "tests/mistakes/__init__.py",
+        "tests/code/test_notebook_hygiene.py",
         "deploy/classroom/class.env.example",
         "README.md",
         "src/mlops_course/resources/edition/README.md",
@@ -400,9 +402,10 @@ def test_the_editions_make_test_runs_in_a_fresh_clone(clone: Path) -> None:
     assert any(i.startswith("notebooks/") for i in items) and any(i.startswith("tests/code/") for i in items)
     assert not any(i.startswith(("solutions/", "tests/grading", "exercises/")) for i in items)
     subset = [
-        "tests/code/test_notebook_hygiene.py",
         "tests/code/test_environment.py",
         "tests/code/test_psi.py",
+        "tests/code/test_quality.py",
+        "tests/code/test_stream.py",
         "tests/data",
     ]
     ran = make_test(*subset)

@@ -71,6 +71,10 @@ DENY: tuple[tuple[str, str], ...] = (
     ("tests/integration/*", "the class server's test, which runs the instructor's notebooks"),
     ("tests/code/test_submission.py", "types the instructor's answers into the exercises"),
     ("tests/code/test_classroom.py", "checks the deploy/ files the edition does not have"),
+    (
+        "tests/code/test_notebook_hygiene.py",
+        "the authors' notebook hygiene; it fails on exercises/ with outputs, where learners work",
+    ),
     ("src/mlops_course/resources/edition/*", "the templates of this edition's own files"),
 )
 
