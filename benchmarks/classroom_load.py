@@ -1,11 +1,13 @@
-"""Load run of the class server: 30 simulated learners logging runs and metrics at once.
+"""Load run of the class server: up to 300 simulated learners logging runs and metrics at once.
 
-Starts the class services on loopback (PostgreSQL, the S3 emulator, MLflow with accounts),
+Starts the class services on loopback (PostgreSQL, MLflow with accounts and the course's
+guard, artifacts on disk behind its proxy), as ``mlops-course classroom up`` does,
 creates one account per learner, then lets every learner, in its own thread and with its
 own login, create an experiment and log runs (parameters, a metric history, a finished
 status) through MLflow's REST API. It stops by itself: after each learner's fixed amount
 of work, or at the deadline, whichever comes first. Prints throughput, latency percentiles
-and errors; exits 1 if any request failed.
+(p50, p95, p99), the server's peak memory (all its processes) and errors grouped by cause;
+exits 1 if any request failed.
 
     .venv/bin/python benchmarks/classroom_load.py [--learners 30] [--runs 3] [--steps 10] [--workers 2]
 
@@ -15,6 +17,7 @@ A timing script, not a test: figures go into notes, not asserts.
 from __future__ import annotations
 
 import argparse
+import re
 import secrets
 import statistics
 import sys
@@ -29,6 +32,48 @@ API = "/api/2.0/mlflow"
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+class MemorySampler:
+    """Peak resident memory of the MLflow server's processes (the one listening on ``port`` and its children)."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.peak, self._stop = port, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _processes(self) -> list:
+        import psutil
+
+        roots = [
+            p for p in psutil.process_iter(["cmdline"]) if f"--port {self.port}" in " ".join(p.info["cmdline"] or [])
+        ]
+        found = {p.pid: p for root in roots for p in [root, *root.children(recursive=True)]}
+        return list(found.values())
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.wait(1.0):
+            total = 0
+            for process in self._processes():
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _cause(detail: str) -> str:
+    """An error grouped by its cause: the request kind and status, without ids or numbers."""
+    return re.sub(r"[0-9a-f]{32}|\d+", "N", detail)[:120]
 
 
 class Recorder:
@@ -52,7 +97,7 @@ class Recorder:
         with self.lock:
             self.samples.append((kind, time.perf_counter() - started, ok))
             if not ok:
-                self.errors[detail] += 1
+                self.errors[_cause(detail)] += 1
         return answer
 
 
@@ -170,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         recorder = Recorder()
         deadline = time.monotonic() + args.deadline
         clock = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=len(learners)) as pool:
+        port = int(uri.rsplit(":", 1)[1])
+        with MemorySampler(port) as memory, ThreadPoolExecutor(max_workers=len(learners)) as pool:
             finished = list(
                 pool.map(
                     lambda learner: learner_session(
@@ -191,13 +237,14 @@ def main(argv: list[str] | None = None) -> int:
     if latencies:
         print(
             f"latency: p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * _percentile(latencies, 0.95):.0f} ms, "
-            f"max {1000 * max(latencies):.0f} ms"
+            f"p99 {1000 * _percentile(latencies, 0.99):.0f} ms, max {1000 * max(latencies):.0f} ms"
         )
+    print(f"server memory (all MLflow processes, peak): {memory.peak / 2**30:.2f} GiB")
     for kind in sorted({kind for kind, _, _ in recorder.samples}):
         values = [seconds for k, seconds, _ in recorder.samples if k == kind]
         print(f"  {kind:<20} n={len(values):<5} p95 {1000 * _percentile(values, 0.95):.0f} ms")
-    for detail, count in recorder.errors.most_common(5):
-        print(f"  error x{count}: {detail}")
+    for cause, count in recorder.errors.most_common():
+        print(f"  error x{count}: {cause}")
     return 1 if recorder.errors else 0
 
 

@@ -43,9 +43,13 @@ with conn.cursor() as cur:
             cur.execute(f'CREATE DATABASE "{name}"')
 conn.close()
 PY
+# The store URI holds the database password: pass it in the environment, never on the command line.
+export MLFLOW_BACKEND_STORE_URI="${DB}/mlflow"
+# A class uses no MLflow jobs; their runner costs memory in every server.
+export MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
+# classroom-auth: basic-auth plus the course's guard (no learner-chosen artifact locations or model sources).
 exec mlflow server \
-  --backend-store-uri "${DB}/mlflow" \
   --serve-artifacts --artifacts-destination "s3://${MLFLOW_ARTIFACTS_BUCKET}" \
-  --app-name basic-auth \
-  --host 0.0.0.0 --port "${MLFLOW_PORT:-5000}" --workers "${MLFLOW_WORKERS:-4}" \
+  --app-name classroom-auth \
+  --host 0.0.0.0 --port "${MLFLOW_PORT:-5000}" --workers "${MLFLOW_WORKERS:-2}" \
   --allowed-hosts "${MLFLOW_ALLOWED_HOSTS:-*}"

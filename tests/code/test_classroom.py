@@ -488,7 +488,9 @@ def test_compose_file_matches_the_compose_spec_and_commits_no_secret() -> None:
         for key, value in (service.get("environment") or {}).items():
             if any(word in key for word in SECRET_WORDS):
                 assert str(value).startswith("${"), f"{name}: {key} must come from the environment, not the file"
-    assert "--app-name basic-auth" in (DEPLOY / "classroom" / "entrypoint.sh").read_text()
+    entrypoint = (DEPLOY / "classroom" / "entrypoint.sh").read_text()
+    assert "--app-name classroom-auth" in entrypoint
+    assert "--backend-store-uri" not in entrypoint, "the store URI (with its password) must not be on the command line"
 
 
 def test_auth_template_says_what_the_local_services_write(tmp_path: Path) -> None:
@@ -502,3 +504,29 @@ def test_auth_template_says_what_the_local_services_write(tmp_path: Path) -> Non
     from_template.read_string(rendered)
     from_code.read(write_auth_config(tmp_path / "a.ini", "postgresql+psycopg2://u:p@h:1/mlflow_auth"))
     assert dict(from_template["mlflow"]) == dict(from_code["mlflow"])
+
+
+def test_the_guard_is_an_mlflow_app_and_refuses_foreign_locations() -> None:
+    """The guard is registered under MLflow's ``mlflow.app`` entry points and refuses before MLflow handles."""
+    from importlib.metadata import entry_points
+
+    from flask import Flask
+
+    from mlops_course.classroom import guard
+
+    assert "classroom-auth" in {e.name for e in entry_points(group="mlflow.app")}
+    app = Flask("guard-test")
+    with app.test_request_context(
+        "/api/2.0/mlflow/experiments/create", method="POST", json={"name": "x", "artifact_location": "file:///x"}
+    ):
+        refused = guard.check_request()
+        assert refused is not None and refused.status_code == 400
+    with app.test_request_context("/api/2.0/mlflow/experiments/create", method="POST", json={"name": "x"}):
+        assert guard.check_request() is None
+    with app.test_request_context(
+        "/ajax-api/2.0/mlflow/model-versions/create", method="POST", json={"name": "m", "source": "s3://bucket/1/x"}
+    ):
+        refused = guard.check_request()
+        assert refused is not None and refused.status_code == 400 and b"source" in refused.get_data()
+    with app.test_request_context("/api/2.0/mlflow/runs/search", method="POST", json={"artifact_location": "x"}):
+        assert guard.check_request() is None

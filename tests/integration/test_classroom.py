@@ -1,10 +1,13 @@
-"""Classroom mode for real: PostgreSQL, MLflow with accounts, artifacts in S3, learners' notebooks.
+"""Classroom mode for real: PostgreSQL, MLflow with accounts and the course's guard, artifacts behind its proxy.
 
-Starts a throwaway PostgreSQL cluster, the local AWS emulator's S3 and an MLflow server with
-basic-auth (all on 127.0.0.1, free ports), creates two learner accounts, runs Module 1 and
-an exercise solution as learner ``alice`` with nothing but environment variables, then
-checks the runs in PostgreSQL, the artifacts in the bucket, and that learner ``bob`` may
-read but not change alice's work. Everything is torn down at the end.
+Starts a throwaway PostgreSQL cluster and an MLflow server with basic-auth and the course's
+guard (all on 127.0.0.1, free ports; artifacts in a folder behind the server's proxy),
+creates two learner accounts, runs Module 1 and an exercise solution as learner ``alice``
+with nothing but environment variables, then checks the runs in PostgreSQL and the
+artifacts on disk; that learner ``bob`` may read but not change alice's work; that two
+learners running the same notebook get their own experiments; and that the holes a curious
+learner could use are closed (artifact locations, model-version sources, passwords in ``ps``).
+Everything is torn down at the end.
 
 Skipped only when PostgreSQL's server binaries are absent (CI installs them).
 """
@@ -29,31 +32,6 @@ pytestmark = [
 MODULE_1 = NOTEBOOKS_DIR / "01_introduction_to_mlops.ipynb"
 EXERCISE_0 = SOLUTIONS_DIR / "ex0_how_exercises_work.ipynb"
 CELL_TIMEOUT = 120
-SMOKE_EXPERIMENT = "classroom-smoke"
-
-
-def _smoke_notebook():
-    """A tiny learner notebook (used while Module 1 does not exist): one run with an artifact."""
-    import nbformat
-
-    source = f"""
-from mlops_course.tracking import configure
-import mlflow
-configure({SMOKE_EXPERIMENT!r})
-with mlflow.start_run(run_name="smoke") as run:
-    mlflow.log_param("model", "logistic")
-    mlflow.log_metric("roc_auc", 0.81)
-    mlflow.log_dict({{"features": ["age", "income"]}}, "feature_list.json")
-print("logged", run.info.run_id)
-"""
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(source.strip())]
-    notebook.metadata["kernelspec"] = {
-        "name": "mlops-course",
-        "display_name": "Python 3 (MLOps course)",
-        "language": "python",
-    }
-    return notebook
 
 
 def _exercise_solution() -> tuple[Path, bool]:
@@ -67,15 +45,8 @@ def _exercise_solution() -> tuple[Path, bool]:
 
 EXERCISE, EXERCISE_LOGS_RUNS = _exercise_solution()
 LEARNER_NOTEBOOKS = [
-    pytest.param(
-        MODULE_1 if MODULE_1.exists() else None, True, id="module1" if MODULE_1.exists() else "smoke-notebook"
-    ),
-    pytest.param(
-        EXERCISE,
-        EXERCISE_LOGS_RUNS,
-        id=EXERCISE.stem,
-        marks=pytest.mark.skipif(not EXERCISE.exists(), reason=f"{EXERCISE.name} not written yet"),
-    ),
+    pytest.param(MODULE_1, True, id="module1"),
+    pytest.param(EXERCISE, EXERCISE_LOGS_RUNS, id=EXERCISE.stem),
 ]
 
 
@@ -107,12 +78,12 @@ def _env_for(services, learner) -> dict[str, str]:
     return env
 
 
-def _run_as(notebook_path: Path | None, env: dict[str, str], workdir: Path) -> None:
+def _run_as(notebook_path: Path, env: dict[str, str], workdir: Path) -> None:
     import nbformat
     from nbclient import NotebookClient
 
-    notebook = nbformat.read(notebook_path, as_version=4) if notebook_path else _smoke_notebook()
-    folder = notebook_path.parent if notebook_path and notebook_path.parent == NOTEBOOKS_DIR else workdir
+    notebook = nbformat.read(notebook_path, as_version=4)
+    folder = notebook_path.parent if notebook_path.parent == NOTEBOOKS_DIR else workdir
     client = NotebookClient(
         notebook, timeout=CELL_TIMEOUT, kernel_name="mlops-course", resources={"metadata": {"path": str(folder)}}
     )
@@ -131,16 +102,14 @@ def _runs(services) -> dict[str, tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("notebook_path", "logs_runs"), LEARNER_NOTEBOOKS)
-def test_learner_notebook_logs_runs_to_postgres_and_artifacts_to_s3(
+def test_learner_notebook_logs_runs_to_postgres_and_artifacts_through_the_proxy(
     classroom, notebook_path, logs_runs, tmp_path
 ) -> None:
     services, learners = classroom
     before = _runs(services)
     started = time.perf_counter()
     _run_as(notebook_path, _env_for(services, learners["alice"]), tmp_path)
-    print(
-        f"{notebook_path.name if notebook_path else 'smoke notebook'} ran against the class server in {time.perf_counter() - started:.1f} s"
-    )
+    print(f"{notebook_path.name} ran against the class server in {time.perf_counter() - started:.1f} s")
 
     new_runs = {run_id: info for run_id, info in _runs(services).items() if run_id not in before}
     if not logs_runs:
@@ -149,10 +118,11 @@ def test_learner_notebook_logs_runs_to_postgres_and_artifacts_to_s3(
     assert all(uri.startswith("mlflow-artifacts:") for _, uri in new_runs.values()), (
         f"artifacts must go through the server's proxy (mlflow-artifacts:), got {sorted({u for _, u in new_runs.values()})}"
     )
-    keys = services.artifacts.keys()
+    assert services.artifacts is None and services.artifacts_dir is not None, "by default artifacts stay on disk"
+    keys = [str(p.relative_to(services.artifacts_dir)) for p in services.artifacts_dir.rglob("*") if p.is_file()]
     experiments = {experiment for experiment, _ in new_runs.values()}
     assert any(key.split("/", 1)[0] in experiments for key in keys), (
-        f"no artifact of experiments {sorted(experiments)} in s3://{services.artifacts.bucket}; keys: {keys[:10]}"
+        f"no artifact of experiments {sorted(experiments)} in {services.artifacts_dir}; files: {keys[:10]}"
     )
 
 
@@ -200,7 +170,119 @@ def test_learner_connection_check_against_the_real_server(classroom) -> None:
         check_connection(services.tracking_uri, "", "")
 
 
-def test_two_learners_run_the_same_notebook(classroom, tmp_path) -> None:
+def test_two_learners_run_the_same_notebook(classroom, tmp_path, monkeypatch) -> None:
+    """Both learners run Module 1 against the class server; each gets their own experiments and runs."""
+    from mlflow import MlflowClient
+
     services, learners = classroom
+    for name in ("bob", "alice"):
+        _run_as(MODULE_1, _env_for(services, learners[name]), tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "alice")  # default READ: alice may read bob's work
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", learners["alice"].password)
+    client = MlflowClient(tracking_uri=services.tracking_uri)
+    experiments = {e.name: e.experiment_id for e in client.search_experiments()}
+    own = {}
     for name in ("alice", "bob"):
-        _run_as(None, _env_for(services, learners[name]), tmp_path)
+        own[name] = {i for title, i in experiments.items() if title.startswith(f"{name}-module1")}
+        assert own[name], f"{name} has no experiment of Module 1 on the server; experiments: {sorted(experiments)}"
+        assert client.search_runs(sorted(own[name])), f"{name}'s Module 1 experiments hold no runs"
+    assert own["alice"].isdisjoint(own["bob"]), "the two learners must not share an experiment"
+
+
+def _api(services, learner, method: str, path: str, payload: dict | None = None):
+    import requests
+
+    return requests.request(
+        method,
+        f"{services.tracking_uri}{path}",
+        json=payload,
+        auth=(learner.username, learner.password),
+        timeout=60,
+    )
+
+
+def test_a_learner_cannot_choose_where_the_server_writes(classroom) -> None:
+    """experiments/create with an artifact_location is refused by the server, whatever the client."""
+    services, learners = classroom
+    alice = learners["alice"]
+    for location in ("file:///tmp/any-folder", "/root/on-the-server", "s3://mlflow-class-artifacts/1/bob-run"):
+        answer = _api(
+            services,
+            alice,
+            "POST",
+            "/api/2.0/mlflow/experiments/create",
+            {"name": f"alice-elsewhere-{secrets.token_hex(3)}", "artifact_location": location},
+        )
+        assert answer.status_code == 400, f"{location}: {answer.status_code} {answer.text[:200]}"
+        assert "artifact_location" in answer.json()["message"]
+    answer = _api(
+        services, alice, "POST", "/api/2.0/mlflow/experiments/create", {"name": f"alice-ok-{secrets.token_hex(3)}"}
+    )
+    assert answer.status_code == 200, answer.text[:300]
+
+
+def test_a_model_version_source_must_be_the_servers_own_and_readable(classroom, monkeypatch) -> None:
+    """A version whose source is outside the proxy (400), or in an experiment the learner may not read (403)."""
+    from mlflow import MlflowClient
+
+    services, learners = classroom
+    alice = learners["alice"]
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", services.admin_username)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", services.admin_password)
+    admin = MlflowClient(tracking_uri=services.tracking_uri)
+    hidden = admin.create_experiment(f"instructor-answers-{secrets.token_hex(3)}")
+    run = admin.create_run(hidden)
+    admin.log_dict(run.info.run_id, {"answer": 42}, "key/answers.json")
+    granted = _api(
+        services,
+        type(alice)(services.admin_username, services.admin_password),
+        "POST",
+        "/api/3.0/mlflow/users/permissions/grant",
+        {"username": "alice", "resource_type": "experiment", "resource_id": hidden, "permission": "DENY"},
+    )
+    assert granted.status_code == 200, granted.text[:300]
+
+    model = f"alice-model-{secrets.token_hex(3)}"
+    assert _api(services, alice, "POST", "/api/2.0/mlflow/registered-models/create", {"name": model}).status_code == 200
+    for source in ("s3://mlflow-class-artifacts/1/x/artifacts", "file:///etc", "/root"):
+        answer = _api(
+            services, alice, "POST", "/api/2.0/mlflow/model-versions/create", {"name": model, "source": source}
+        )
+        assert answer.status_code == 400, f"{source}: {answer.status_code} {answer.text[:200]}"
+    stolen = _api(
+        services,
+        alice,
+        "POST",
+        "/api/2.0/mlflow/model-versions/create",
+        {"name": model, "source": f"runs:/{run.info.run_id}/key"},
+    )
+    assert stolen.status_code == 403, f"a DENY'd run became a model source: {stolen.status_code} {stolen.text[:200]}"
+    own_experiment = _api(
+        services, alice, "POST", "/api/2.0/mlflow/experiments/create", {"name": f"alice-own-{secrets.token_hex(3)}"}
+    )
+    own_run = _api(
+        services,
+        alice,
+        "POST",
+        "/api/2.0/mlflow/runs/create",
+        {"experiment_id": own_experiment.json()["experiment_id"]},
+    )
+    own_id = own_run.json()["run"]["info"]["run_id"]
+    allowed = _api(
+        services,
+        alice,
+        "POST",
+        "/api/2.0/mlflow/model-versions/create",
+        {"name": model, "source": f"runs:/{own_id}/model", "run_id": own_id},
+    )
+    assert allowed.status_code == 200, allowed.text[:300]
+
+
+def test_no_password_in_the_process_list(classroom) -> None:
+    """`ps`, which every user of the machine can run, shows no database or admin password."""
+    import subprocess
+
+    services, _ = classroom
+    listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    assert services.postgres.password not in listing, "the database password is on a command line"
+    assert services.admin_password not in listing, "the admin password is on a command line"

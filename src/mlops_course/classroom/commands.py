@@ -64,7 +64,7 @@ def _raise_stop(signum: int, frame: object) -> None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Start the class services and keep them up until stopped."""
-    from mlops_course.classroom.services import DEFAULT_BUCKET, ObjectStore, ServiceError, classroom_services
+    from mlops_course.classroom.services import ObjectStore, ServiceError, classroom_services
 
     admin_password = os.environ.get("MLFLOW_AUTH_ADMIN_PASSWORD", "")
     db_password = os.environ.get("POSTGRES_PASSWORD", "")
@@ -95,6 +95,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             data_dir=data_dir,
             db_password=db_password,
             artifacts=artifacts,
+            s3_emulator_for_artifacts=args.s3_emulator,
             host=args.host,
             port=args.port,
             workers=args.workers,
@@ -104,15 +105,14 @@ def cmd_up(args: argparse.Namespace) -> int:
             state_path.write_text(
                 json.dumps({"pid": os.getpid(), "tracking_uri": services.tracking_uri, "host": args.host})
             )
-            where = (
-                "the local S3 emulator (in memory: artifacts are lost when stopped)"
-                if artifacts is None
-                else f"s3://{args.bucket}"
-            )
+            if artifacts is not None:
+                where = f"s3://{args.bucket}"
+            elif args.s3_emulator:
+                where = "the local S3 emulator (in memory, no credentials checked: a demonstration only)"
+            else:
+                where = f"{services.artifacts_dir} (on this server's disk, behind MLflow's proxy)"
             print(f"Class MLflow server: {services.tracking_uri} (listening on {args.host})")
-            print(
-                f"  runs and models: PostgreSQL in {data_dir}; artifacts: {where} (default bucket name {DEFAULT_BUCKET})"
-            )
+            print(f"  runs and models: PostgreSQL in {data_dir}; artifacts: {where}")
             print("  instructor login: admin / $MLFLOW_AUTH_ADMIN_PASSWORD")
             print("  add learners:     mlops-course classroom add-learners class.csv")
             print("  stop:             Ctrl-C, or mlops-course classroom down", flush=True)
@@ -198,6 +198,27 @@ def cmd_add_learners(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hide_experiment(args: argparse.Namespace) -> int:
+    """Hide an experiment from every learner (DENY)."""
+    from mlops_course.classroom.learners import hide_experiment
+
+    server = args.server or os.environ.get("MLFLOW_TRACKING_URI", "")
+    if not server:
+        state = _read_state(Path(args.data_dir).resolve())
+        server = state["tracking_uri"] if state else ""
+    admin_password = os.environ.get("MLFLOW_AUTH_ADMIN_PASSWORD", "")
+    if not admin_password:
+        return _fail("set MLFLOW_AUTH_ADMIN_PASSWORD to the admin password of the class server.")
+    try:
+        hidden = hide_experiment(
+            server, args.experiment_id, admin_username=args.admin_user, admin_password=admin_password
+        )
+    except (OSError, ValueError, PermissionError, RuntimeError) as exc:
+        return _fail(str(exc))
+    print(f"Experiment {args.experiment_id} is hidden from {len(hidden)} learner(s); admins still see it.")
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check the learner's MLflow settings; one line either way."""
     from mlops_course.classroom.connection import ClassroomConnectionError, check_connection
@@ -240,15 +261,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     }
 
     up = actions.add_parser(
-        "up", help="start PostgreSQL, the object store and MLflow with accounts", epilog=SECRETS_HELP
+        "up", help="start PostgreSQL and MLflow with accounts (artifacts on disk behind its proxy)", epilog=SECRETS_HELP
     )
     up.add_argument("--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 to serve the class network")
     up.add_argument("--port", type=int, default=5000, help="MLflow's port (default 5000)")
-    up.add_argument("--workers", type=int, default=4, help="MLflow worker processes (default 4)")
+    up.add_argument(
+        "--workers", type=int, default=2, help="MLflow worker processes (default 2; see docs/classroom.md for sizing)"
+    )
     up.add_argument(
         "--bucket",
         default=os.environ.get("CLASSROOM_S3_BUCKET"),
-        help="an S3 bucket for artifacts (AWS_* and MLFLOW_S3_ENDPOINT_URL from the environment); default: the local emulator",
+        help="an S3 bucket for artifacts (AWS_* and MLFLOW_S3_ENDPOINT_URL from the environment); "
+        "default: a folder on this server's disk, behind MLflow's proxy",
+    )
+    up.add_argument(
+        "--s3-emulator",
+        action="store_true",
+        help="keep artifacts in the local AWS emulator instead (in memory, accepts any keys: for demonstrations)",
     )
     up.add_argument("--data-dir", **data_dir)
     up.add_argument("--for-seconds", type=float, default=None, help=argparse.SUPPRESS)
@@ -274,6 +303,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add.add_argument("--data-dir", **data_dir)
     add.set_defaults(func=cmd_add_learners)
+
+    hide = actions.add_parser("hide-experiment", help="hide an experiment from every learner (DENY on it)")
+    hide.add_argument("experiment_id", help="the experiment's id (a number, as in the MLflow UI)")
+    hide.add_argument(
+        "--server", default=None, help="the class server (default: MLFLOW_TRACKING_URI or the running `up`)"
+    )
+    hide.add_argument("--admin-user", default="admin", help="admin account (password from MLFLOW_AUTH_ADMIN_PASSWORD)")
+    hide.add_argument("--data-dir", **data_dir)
+    hide.set_defaults(func=cmd_hide_experiment)
 
     doctor = actions.add_parser("doctor", help="learners: check that MLflow settings reach the class server")
     doctor.add_argument(

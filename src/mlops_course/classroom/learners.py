@@ -133,3 +133,62 @@ def add_learners(
                 f"Creating the account {learner.username!r} failed ({answer.status_code}): {answer.text[:300]}"
             )
     return report
+
+
+LIST_USERS_PATH = "/api/2.0/mlflow/users/list"
+GRANT_PERMISSION_PATH = "/api/3.0/mlflow/users/permissions/grant"
+
+
+def hide_experiment(
+    tracking_uri: str,
+    experiment_id: str,
+    *,
+    admin_username: str,
+    admin_password: str,
+    usernames: Sequence[str] | None = None,
+    timeout: float = 60.0,
+) -> list[str]:
+    """Hide an experiment from learners: grant each of them ``DENY`` on it (MLflow 3's permissions API).
+
+    A class server's default permission is ``READ``, so classmates can read each other's runs.
+    ``DENY`` removes that for this experiment: its runs, metrics, parameters and artifacts
+    (through the proxy). It does not hide the experiment's *name* from ``users/list``-style
+    listings of other resources, nor anything already downloaded, nor models registered from
+    it before the change; admins still see everything.
+
+    Args:
+        tracking_uri: the class server.
+        experiment_id: the experiment to hide.
+        admin_username, admin_password: an admin login.
+        usernames: whom to hide it from; ``None``: every non-admin account on the server.
+        timeout: seconds per request.
+
+    Returns:
+        The usernames it is now hidden from.
+    """
+    import requests
+
+    if not tracking_uri.startswith(("http://", "https://")):
+        raise ValueError(f"tracking_uri must be the class server's http(s) address, got {tracking_uri!r}.")
+    if not str(experiment_id).strip().isdigit():
+        raise ValueError(f"experiment_id must be the experiment's number (see the MLflow UI), got {experiment_id!r}.")
+    base, auth = tracking_uri.rstrip("/"), (admin_username, admin_password)
+    if usernames is None:
+        answer = requests.get(f"{base}{LIST_USERS_PATH}", auth=auth, timeout=timeout)
+        if answer.status_code != 200:
+            raise PermissionError(
+                f"listing the accounts failed ({answer.status_code}): is {admin_username!r} an admin?"
+            )
+        usernames = [u["username"] for u in answer.json().get("users", []) if not u.get("is_admin")]
+    hidden = []
+    for username in usernames:
+        payload = {"username": username, "resource_type": "experiment", "resource_id": str(experiment_id).strip()}
+        answer = requests.post(
+            f"{base}{GRANT_PERMISSION_PATH}", json={**payload, "permission": "DENY"}, auth=auth, timeout=timeout
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(
+                f"hiding experiment {experiment_id} from {username!r} failed ({answer.status_code}): {answer.text[:200]}"
+            )
+        hidden.append(username)
+    return hidden

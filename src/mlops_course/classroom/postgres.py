@@ -19,6 +19,8 @@ from pathlib import Path
 from mlops_course.util import free_port
 
 POSTGRES_BINARIES = ("initdb", "pg_ctl", "postgres")
+#: PostgreSQL's default is 100; MLflow's workers each hold a pool per store (see services.POOL_SIZE)
+MAX_CONNECTIONS = 200
 
 
 class ServiceError(RuntimeError):
@@ -131,6 +133,8 @@ def postgres_cluster(
     if bin_dir is None:
         raise ServiceError("PostgreSQL is not installed: `apt-get install -y postgresql` (Debian/Ubuntu).")
     throwaway = data_dir is None
+    if data_dir is not None:
+        check_reachable_by_services(Path(data_dir))
     parent = Path(tempfile.mkdtemp(prefix="mlops-classroom-pg-")) if throwaway else Path(data_dir).resolve()  # type: ignore[arg-type]  # not None here
     parent.mkdir(parents=True, exist_ok=True)
     cluster_dir, socket_dir = parent / "cluster", parent / "socket"
@@ -174,7 +178,10 @@ def postgres_cluster(
                 )
             finally:
                 pwfile.unlink(missing_ok=True)
-        options = f"-c listen_addresses={host} -p {port} -c unix_socket_directories={socket_dir}"
+        options = (
+            f"-c listen_addresses={host} -p {port} -c unix_socket_directories={socket_dir} "
+            f"-c max_connections={MAX_CONNECTIONS}"
+        )
         _run(
             _as_service_user(
                 [
@@ -206,3 +213,31 @@ def postgres_cluster(
                 _run(stop, "PostgreSQL stop", timeout + 5)
         if throwaway:
             shutil.rmtree(parent, ignore_errors=True)
+
+
+def private_ancestor(path: Path) -> Path | None:
+    """The first folder above ``path`` that other users cannot enter (no ``o+x``), or ``None``.
+
+    PostgreSQL and the MLflow server run as their own unprivileged users when the course
+    runs as root; they can only reach a data folder whose every ancestor others may enter.
+    """
+    for folder in reversed(Path(path).resolve().parents):
+        if not folder.exists():
+            break
+        if not folder.stat().st_mode & 0o001:
+            return folder
+    return None
+
+
+def check_reachable_by_services(path: Path) -> None:
+    """Refuse, with what to do, a data folder the service users could not reach (only as root)."""
+    if os.geteuid() != 0:
+        return
+    blocked = private_ancestor(path)
+    if blocked is not None:
+        raise ServiceError(
+            f"the data folder {path} sits inside {blocked}, which other users cannot enter (mode "
+            f"{blocked.stat().st_mode & 0o777:o}); PostgreSQL and MLflow run as their own unprivileged users "
+            f"and could not reach it. Choose a folder outside private folders (e.g. --data-dir /srv/mlops-classroom) "
+            f"or allow entry with `chmod o+x {blocked}`."
+        )

@@ -12,8 +12,12 @@ AWS emulator (moto) unless an S3 bucket is named, and MLflow is the course's own
 from __future__ import annotations
 
 import contextlib
+import functools
+import grp
 import os
+import pwd
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,7 +49,61 @@ __all__ = [
     "write_auth_config",
 ]
 
-AUTH_APP = "basic-auth"
+#: MLflow's basic-auth wrapped by the course's guard (:mod:`mlops_course.classroom.guard`).
+AUTH_APP = "classroom-auth"
+#: SQLAlchemy pool per store and worker: kept small, the server mostly waits on password hashing
+POOL_SIZE, POOL_OVERFLOW = 5, 5
+#: the unprivileged account the MLflow server runs as when the course runs as root
+SERVICE_USER = "nobody"
+
+
+@functools.lru_cache(maxsize=1)
+def service_user() -> str | None:
+    """Whom to run the MLflow server as: :data:`SERVICE_USER` when running as root, else ``None`` (as we are).
+
+    Running as root, the server drops to an account that owns nothing but the server's own
+    folders. That account must be able to read the Python environment; when it cannot (a
+    virtual environment inside a private home folder), the server runs as root and says so once.
+    """
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        return None
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import mlflow.server, mlops_course.classroom.guard"],
+            user=SERVICE_USER,
+            group=grp.getgrgid(pwd.getpwnam(SERVICE_USER).pw_gid).gr_name,
+            extra_groups=[],
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/"},
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        readable = probe.returncode == 0
+    except OSError:  # the interpreter itself lies in a folder the account cannot enter
+        readable = False
+    if not readable:
+        print(
+            f"Note: the MLflow server runs as root: the account {SERVICE_USER!r} cannot read this Python "
+            f"environment ({sys.prefix}). Install the course outside private folders to run it unprivileged.",
+            file=sys.stderr,
+        )
+        return None
+    return SERVICE_USER
+
+
+def _give_to(user: str, *paths: Path) -> None:
+    """Hand folders (recursively) and files to ``user`` so the server can write there and nowhere else."""
+    for path in paths:
+        for item in [path, *path.rglob("*")] if path.is_dir() else [path]:
+            shutil.chown(item, user=user, group=grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name)
+
+
 DEFAULT_BUCKET = "mlflow-class-artifacts"
 
 
@@ -139,7 +197,7 @@ def _stop_process_group(process: subprocess.Popen, timeout: float = 5.0) -> None
 def mlflow_server(
     backend_store_uri: str,
     *,
-    artifacts: ObjectStore | None,
+    artifacts: ObjectStore | Path | None,
     auth_database_uri: str | None,
     admin_password: str | None = None,
     secret_key: str | None = None,
@@ -153,8 +211,8 @@ def mlflow_server(
 
     Args:
         backend_store_uri: the tracking and registry store, e.g. ``postgresql://...``.
-        artifacts: the object store artifacts go to, served through MLflow (learners need no
-            S3 keys); ``None``: a local folder (only for tests of the bad-input paths).
+        artifacts: where artifacts go, served through MLflow's proxy (learners need no keys):
+            a folder on the server's disk, or an S3 bucket; ``None``: a folder in ``work_dir``.
         auth_database_uri: where accounts and permissions live; ``None``: no authentication.
         admin_password: the admin account's password (at least 12 characters).
         secret_key: the Flask secret key; ``None``: a random one.
@@ -181,13 +239,21 @@ def mlflow_server(
         folder.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_TRACKING_", "AWS_"))}
         env["MLFLOW_FLASK_SERVER_SECRET_KEY"] = secret_key or secrets.token_hex(16)
+        # The store's URI holds the database password: it goes through the environment, which
+        # other users cannot read, never the command line, which `ps` shows to everyone.
+        env["MLFLOW_BACKEND_STORE_URI"] = backend_store_uri
+        # A class uses no MLflow jobs; their runner process costs memory in every server.
+        env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
+        # Connections: each worker holds a pool per store (tracking, registry, accounts). With
+        # POOL_SIZE + MAX_OVERFLOW = 10, workers x 3 x 10 stays well under the cluster's
+        # max_connections (MAX_CONNECTIONS in postgres.py), even at 4 workers.
+        env.setdefault("MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", str(POOL_SIZE))
+        env.setdefault("MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW", str(POOL_OVERFLOW))
         command = [
             sys.executable,
             "-m",
             "mlflow",
             "server",
-            "--backend-store-uri",
-            backend_store_uri,
             "--host",
             host,
             "--port",
@@ -195,7 +261,10 @@ def mlflow_server(
             "--workers",
             str(workers),
         ]
-        if artifacts is not None:
+        if isinstance(artifacts, Path):
+            artifacts.mkdir(parents=True, exist_ok=True)
+            command += ["--serve-artifacts", "--artifacts-destination", str(artifacts.resolve())]
+        elif artifacts is not None:
             command += ["--serve-artifacts", "--artifacts-destination", f"s3://{artifacts.bucket}"]
             env.update(artifacts.credentials)
             if artifacts.endpoint_url:
@@ -207,9 +276,26 @@ def mlflow_server(
             env["MLFLOW_AUTH_ADMIN_PASSWORD"] = admin_password or ""
             command += ["--app-name", AUTH_APP]
         log_file = folder / "mlflow-server.log"
+        group: str | None = None
+        runner = service_user()
+        if runner is not None:
+            # The server owns its folder (logs, auth configuration) and the artifacts folder; nothing else.
+            if isinstance(artifacts, Path):
+                _give_to(runner, artifacts)
+            _give_to(runner, folder)
+            group = grp.getgrgid(pwd.getpwnam(runner).pw_gid).gr_name
+            env["HOME"] = str(folder)
         with open(log_file, "wb") as log:
             process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder, start_new_session=True
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=folder,
+                start_new_session=True,
+                user=runner,
+                group=group,
+                extra_groups=[] if runner else None,
             )
         try:
             url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
@@ -234,7 +320,10 @@ class ClassroomServices:
     admin_username: str
     admin_password: str
     postgres: Postgres
-    artifacts: ObjectStore
+    #: the S3 store behind the proxy, or ``None`` when artifacts stay on the server's disk
+    artifacts: ObjectStore | None
+    #: the folder behind the proxy when artifacts stay on the server's disk
+    artifacts_dir: Path | None = None
 
 
 @contextlib.contextmanager
@@ -244,27 +333,41 @@ def classroom_services(
     data_dir: Path | None = None,
     db_password: str | None = None,
     artifacts: ObjectStore | None = None,
+    s3_emulator_for_artifacts: bool = False,
     host: str = "127.0.0.1",
     port: int | None = None,
     workers: int = 2,
     secret_key: str | None = None,
 ) -> Iterator[ClassroomServices]:
-    """Start PostgreSQL, the object store (emulator unless ``artifacts`` names one) and MLflow with accounts.
+    """Start PostgreSQL and MLflow with accounts; artifacts go through MLflow's proxy.
 
     Args:
         admin_password: the instructor's ``admin`` password (at least 12 characters).
-        data_dir: where the database cluster and logs persist; ``None``: throwaway.
+        data_dir: where the database cluster, artifacts and logs persist; ``None``: throwaway.
         db_password: the database password (required to reopen an existing ``data_dir``).
-        artifacts: a real S3 bucket; ``None``: the local emulator (in memory).
+        artifacts: a real S3 bucket. ``None`` (the default): a folder on the server's disk
+            (``data_dir/artifacts``), which only the server touches and which survives a restart.
+        s3_emulator_for_artifacts: use the local AWS emulator's S3 instead (in memory, for
+            demonstrations). It accepts any credentials: anything on this machine can read it.
         host, port, workers, secret_key: passed to :func:`mlflow_server`.
     """
     with contextlib.ExitStack() as stack:
         cluster = stack.enter_context(postgres_cluster(data_dir, password=db_password))
-        store = artifacts or stack.enter_context(s3_emulator())
+        store: ObjectStore | None = artifacts
+        if store is None and s3_emulator_for_artifacts:
+            store = stack.enter_context(s3_emulator())
+        folder: Path | None = None
+        if store is None:
+            if data_dir:
+                base = Path(data_dir)
+            else:
+                base = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlops-classroom-")))
+                base.chmod(0o711)  # the server's account may pass through to its artifacts, not list them
+            folder = base / "artifacts"
         url = stack.enter_context(
             mlflow_server(
                 cluster.uri("mlflow"),
-                artifacts=store,
+                artifacts=store if store is not None else folder,
                 auth_database_uri=cluster.uri("mlflow_auth"),
                 admin_password=admin_password,
                 secret_key=secret_key,
@@ -274,4 +377,4 @@ def classroom_services(
                 work_dir=Path(data_dir) / "mlflow" if data_dir else None,
             )
         )
-        yield ClassroomServices(url, "admin", admin_password, cluster, store)
+        yield ClassroomServices(url, "admin", admin_password, cluster, store, folder)
