@@ -8,6 +8,7 @@ of the same run are still graded correctly.
 from __future__ import annotations
 
 import csv
+import json
 from typing import Any
 
 import pytest
@@ -55,7 +56,12 @@ def test_honest_submissions_pass_and_fail_tests(graded_class: dict[str, Any]) ->
 def test_visible_messages_only(graded_class: dict[str, Any]) -> None:
     tests = {t["grade_id"]: t for t in graded_class["results"]["honest_wrong"]["tests"]}
     message = tests["test_default_rate"]["message"]
-    assert "Series are different" in message and "at test line 9: pd.testing.assert_series_equal" in message
+    nb = json.loads(subs.SOLUTION.read_text())
+    (source,) = [
+        "".join(c["source"]) for c in nb["cells"] if c["metadata"]["nbgrader"]["grade_id"] == "test_default_rate"
+    ]
+    line = next(n for n, text in enumerate(source.splitlines(), 1) if text.startswith("pd.testing.assert_series_equal"))
+    assert "Series are different" in message and f"at test line {line}: pd.testing.assert_series_equal" in message
     assert not any(word in message for word in ("run_test", "_mlops_grader", "kernel_guard", "@@MLOPS"))
     assert tests["test_default_rate_hidden"]["message"] is None  # hidden: no message stored
     page = (graded_class["out"] / "feedback" / "honest_wrong" / f"{subs.STEM}.html").read_text()
