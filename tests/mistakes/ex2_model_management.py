@@ -467,3 +467,218 @@ MISTAKES: list[dict[str, Any]] = [
         "fails": ["test_rollback_visible"],
     },
 ]
+
+TASKS |= {"reproduce": ["reproduce_run"], "monitoring": ["monitoring_decision"]}
+
+_REPRODUCE_HEAD = '''def reproduce_run(client, run_id: str, data: pd.DataFrame) -> dict:
+    """Rebuild the rows and the model of run `run_id` from `data`; compare the ROC AUC with the logged one."""
+'''
+_REPRODUCE_BODY = """    run = client.get_run(run_id)
+    p = run.data.params
+    first, last = p["first_month"], p["last_month"]
+    known = labelled_as_of(data, p["labels_as_of"])
+    rows = known[known["month"].between(first, last)]
+    if dataset_fingerprint(rows) != run.data.tags.get("data_fingerprint"):
+        raise ValueError("the data changed")
+    model = train_credit_model(rows[rows["month"] < last], C=float(p["C"]), random_state=int(p["random_state"]))
+    auc = float(evaluate_credit_model(model, rows[rows["month"] == last])["roc_auc"])
+    logged = float(run.data.metrics["val_roc_auc"])
+    return {"roc_auc": auc, "logged_roc_auc": logged, "reproduced": abs(auc - logged) <= 1e-4}
+"""
+
+
+def _reproduce(*edits: tuple[str, str]) -> dict[str, str]:
+    body = _REPRODUCE_BODY
+    for old, new in edits:
+        assert body.count(old) == 1, old
+        body = body.replace(old, new)
+    return {"reproduce_run": _REPRODUCE_HEAD + body}
+
+
+_MONITOR_HEAD = '''def monitoring_decision(reference: pd.DataFrame, current: pd.DataFrame) -> tuple:
+    """'keep', 'rollback' or 'wait' for the served champion, and the Evidently snapshots behind it."""
+'''
+_MONITOR_BODY = """    from evidently import DataDefinition, Dataset, Report
+    from evidently.metrics import LogLoss, MeanValue, RocAuc, ValueDrift
+
+    scores = DataDefinition(numerical_columns=["prediction"])
+    drift = Report([ValueDrift(column="prediction", method="psi")]).run(
+        Dataset.from_pandas(current[["prediction"]], data_definition=scores),
+        Dataset.from_pandas(reference[["prediction"]], data_definition=scores),
+    )
+    psi_value = float(drift.dict()["metrics"][0]["value"])
+    labelled = current.dropna(subset=["defaulted"])
+    if len(labelled) < 50:
+        return "wait", [drift]
+    both = DataDefinition(numerical_columns=["prediction", "defaulted"])
+    quality = Report([MeanValue(column="prediction"), MeanValue(column="defaulted")]).run(
+        Dataset.from_pandas(labelled, data_definition=both), None
+    )
+    means = [float(m["value"]) for m in quality.dict()["metrics"]]
+    gap = means[1] - means[0]
+    return ("rollback" if abs(gap) > 0.03 else "keep"), [drift, quality]
+"""
+
+
+def _monitor(*edits: tuple[str, str]) -> dict[str, str]:
+    body = _MONITOR_BODY
+    for old, new in edits:
+        assert body.count(old) == 1, old
+        body = body.replace(old, new)
+    return {"monitoring_decision": _MONITOR_HEAD + body}
+
+
+ALTERNATIVES += [
+    {
+        "name": "reproduce with mlflow.get_run, masks and scikit-learn's ROC AUC",
+        "why": "the fluent API, a boolean mask in the data's order, roc_auc_score unrounded",
+        "cells": {
+            "reproduce_run": _REPRODUCE_HEAD
+            + """    from sklearn.metrics import roc_auc_score
+
+    run = mlflow.get_run(run_id)
+    params, tags = run.data.params, run.data.tags
+    mask = (
+        (data["label_available_at"] <= pd.Timestamp(params["labels_as_of"]))
+        & (data["month"] >= params["first_month"])
+        & (data["month"] <= params["last_month"])
+    )
+    rows = data[mask]
+    if dataset_fingerprint(rows) != tags["data_fingerprint"]:
+        raise ValueError(f"run {run_id} was trained on other data")
+    train = rows[rows["month"] != params["last_month"]]
+    valid = rows[rows["month"] == params["last_month"]]
+    model = train_credit_model(train, random_state=int(params["random_state"]), C=float(params["C"]))
+    auc = roc_auc_score(valid[TARGET].astype(int), model.predict_proba(valid[list(FEATURES)])[:, 1])
+    logged = run.data.metrics["val_roc_auc"]
+    return {"roc_auc": float(auc), "logged_roc_auc": float(logged), "reproduced": bool(abs(auc - logged) <= 1e-4)}
+"""
+        },
+    },
+    {
+        "name": "monitoring on ROC AUC, log loss and a ratio of observed to predicted defaults",
+        "why": "classification metrics in one report on the labelled rows, a ratio rule instead of a difference",
+        "cells": {
+            "monitoring_decision": _MONITOR_HEAD
+            + """    from evidently import BinaryClassification, DataDefinition, Dataset, Report
+    from evidently.metrics import LogLoss, RocAuc, ValueDrift
+
+    definition = DataDefinition(numerical_columns=["prediction"])
+    snapshots = [
+        Report([ValueDrift(column="prediction")]).run(
+            Dataset.from_pandas(current[["prediction"]], data_definition=definition),
+            Dataset.from_pandas(reference[["prediction"]], data_definition=definition),
+        )
+    ]
+    labelled = current[current["defaulted"].notna()]
+    if len(labelled) < 50:
+        return "wait", snapshots
+    definition = DataDefinition(
+        numerical_columns=["prediction"],
+        classification=[BinaryClassification(target="defaulted", prediction_probas="prediction")],
+    )
+    snapshots.append(
+        Report([RocAuc(), LogLoss()]).run(
+            Dataset.from_pandas(labelled.astype({"defaulted": int}), data_definition=definition), None
+        )
+    )
+    # evidence: observed default rate over predicted; 30 % off either way means the link changed
+    ratio = labelled["defaulted"].mean() / labelled["prediction"].mean()
+    return ("keep" if 0.7 <= ratio <= 1.3 else "rollback"), snapshots
+"""
+        },
+    },
+]
+
+MISTAKES += [
+    # task 6 · reproduce_run
+    {
+        "name": "reproduce: every label, not the ones known on labels_as_of",
+        "why": "the generated data has every label; forgets the labels arrived late",
+        "cells": _reproduce(
+            ('known = labelled_as_of(data, p["labels_as_of"])', "known = data"),
+        ),
+        "fails": ["test_reproduce_visible", "test_reproduce_hidden"],
+    },
+    {
+        "name": "reproduce: parameters used as the strings MLflow returns",
+        "why": "passes C='0.5' to the model",
+        "cells": _reproduce(
+            ('C=float(p["C"]), random_state=int(p["random_state"])', 'C=p["C"], random_state=p["random_state"]')
+        ),
+        "fails": ["test_reproduce_visible", "test_reproduce_hidden"],
+    },
+    {
+        "name": "reproduce: trained on every month, validation month included",
+        "why": "reads 'rows' as the training rows",
+        "cells": _reproduce(
+            ('model = train_credit_model(rows[rows["month"] < last],', "model = train_credit_model(rows,")
+        ),
+        "fails": ["test_reproduce_visible", "test_reproduce_hidden"],
+    },
+    {
+        "name": "reproduce: no fingerprint check",
+        "why": "trusts the data to be the same",
+        "cells": _reproduce(
+            (
+                '    if dataset_fingerprint(rows) != run.data.tags.get("data_fingerprint"):\n        raise ValueError("the data changed")\n',
+                "",
+            ),
+        ),
+        "fails": ["test_reproduce_hidden"],
+    },
+    {
+        "name": "reproduce: reproduced whenever the fingerprint matches",
+        "why": "takes a matching fingerprint as proof and never compares the metric",
+        "cells": _reproduce(('"reproduced": abs(auc - logged) <= 1e-4', '"reproduced": True')),
+        "fails": ["test_reproduce_hidden"],
+    },
+    # task 7 · monitoring_decision
+    {
+        "name": "monitoring: rolls back on prediction drift",
+        "why": "takes a major PSI of the scores as proof that the model is wrong",
+        "cells": _monitor(
+            (
+                'return ("rollback" if abs(gap) > 0.03 else "keep")',
+                'return ("rollback" if psi_value > 0.25 else "keep")',
+            )
+        ),
+        "fails": ["test_evidently_visible", "test_evidently_hidden"],
+    },
+    {
+        "name": "monitoring: rolls back when the log loss is high",
+        "why": "a log loss above 0.35 also comes with riskier applicants, not only a broken model",
+        "cells": _monitor(
+            ("    both = DataDefinition(", "    import sklearn.metrics\n\n    both = DataDefinition("),
+            (
+                'return ("rollback" if abs(gap) > 0.03 else "keep")',
+                'loss = sklearn.metrics.log_loss(labelled["defaulted"].astype(int), labelled["prediction"])\n'
+                '    return ("rollback" if loss > 0.35 else "keep")',
+            ),
+        ),
+        "fails": ["test_evidently_visible", "test_evidently_hidden"],
+    },
+    {
+        "name": "monitoring: unknown labels counted as no default",
+        "why": "fillna(0) so that every row has a label",
+        "cells": _monitor(
+            (
+                'labelled = current.dropna(subset=["defaulted"])',
+                'labelled = current.fillna({"defaulted": 0.0}).iloc[: len(current) if current["defaulted"].notna().sum() >= 50 else 0]',
+            )
+        ),
+        "fails": ["test_evidently_hidden"],
+    },
+    {
+        "name": "monitoring: waits only when no label at all",
+        "why": "misses the 50-label minimum",
+        "cells": _monitor(("if len(labelled) < 50:", "if len(labelled) == 0:")),
+        "fails": ["test_evidently_hidden"],
+    },
+    {
+        "name": "monitoring: the drift report skipped",
+        "why": "only the labelled report, since the decision uses the labels",
+        "cells": _monitor(('return "wait", [drift]', 'return "wait", []'), ("[drift, quality]", "[quality]")),
+        "fails": ["test_evidently_visible", "test_evidently_hidden"],
+    },
+]
