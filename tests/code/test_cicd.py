@@ -327,3 +327,23 @@ def test_evaluation_metrics():
     assert bad["roc_auc"] < 0.5 < good["roc_auc"] and bad["brier"] > good["brier"]
     with pytest.raises(ValueError, match="frame"):
         evaluation_metrics(model, frame.drop(columns=["defaulted"]))
+
+
+def test_ci_secrets_ignore_references_and_find_values():
+    from mlops_course.cicd.ci_files import ci_secrets
+
+    ci = {
+        "variables": {"CREDIT_API_TOKEN": "$CREDIT_API_TOKEN", "DB_PASSWORD": "${DB_PASSWORD}"},
+        "deploy": {"script": ["export API_KEY=abc123", 'curl -H "x: $TOKEN"'], "variables": {"X_TOKEN": "s3cr3t"}},
+    }
+    assert ci_secrets(ci) == ["deploy: API_KEY", "deploy: X_TOKEN"]
+
+
+def test_jenkins_when_all_of_is_flattened():
+    from mlops_course.cicd.jenkinsfile import parse_jenkinsfile
+
+    text = """pipeline { agent any
+      stages { stage('r') {
+        when { allOf { branch 'main'; not { changeRequest() } } }
+        steps { sh 'x' } } } }"""
+    assert parse_jenkinsfile(text).stage("r").when == ("branch 'main'", "not")

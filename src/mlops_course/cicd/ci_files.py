@@ -280,6 +280,35 @@ def ci_jobs(source: str | Path | Mapping[str, Any], kind: str) -> list[CIJob]:
     return _gitlab_jobs(ci) if _check_kind(kind) == "gitlab" else _github_jobs(ci)
 
 
+_SECRET_NAME = re.compile(r"(password|passwd|secret|token|api_key|access_key|private_key)$", re.IGNORECASE)
+_REFERENCE = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$")
+_SECRET_IN_SCRIPT = re.compile(
+    r"\b([A-Za-z_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY)[A-Za-z0-9_]*)=(?![\"']?\$)(\S+)", re.IGNORECASE
+)
+
+
+def ci_secrets(source: str | Path | Mapping[str, Any], kind: str = "gitlab") -> list[str]:
+    """Where a CI file writes a secret value: secret-named variables holding a literal, or ``NAME=value`` in scripts.
+
+    A value that only refers to a variable (``CREDIT_API_TOKEN: $CREDIT_API_TOKEN``) is not a
+    secret: the CI server fills it from its masked variables. Returns ``"<job>: <NAME>"`` lines.
+    """
+    found = []
+    ci = load_ci(source)
+    scopes: list[tuple[str, Mapping[str, Any], tuple[str, ...]]] = []
+    for job in ci_jobs(ci, kind):
+        scopes.append((job.name, job.variables, (*job.before_script, *job.commands, *job.after_script)))
+    top = ci.get("variables") if kind == "gitlab" else ci.get("env")
+    scopes.append(("variables", _variables(top, "variables"), ()))
+    for where, variables, lines in scopes:
+        for key, value in variables.items():
+            if _SECRET_NAME.search(key) and value.strip() and not _REFERENCE.match(value.strip()):
+                found.append(f"{where}: {key}")
+        for line in lines:
+            found += [f"{where}: {match.group(1)}" for match in _SECRET_IN_SCRIPT.finditer(line)]
+    return sorted(set(found))
+
+
 def jenkins_stages(text: str) -> list[str]:
     """The ``stage('name')`` names of a declarative Jenkinsfile, in order."""
     return re.findall(r"""\bstage\s*\(\s*['"]([^'"]+)['"]\s*\)""", text)

@@ -216,7 +216,11 @@ def credentials_id(expression: str) -> str | None:
 
 @dataclass(frozen=True)
 class JenkinsStage:
-    """A stage: its name, shell steps, environment (``NAME`` to the value as written), ``when`` and sub-stages."""
+    """A stage: its name, shell steps, environment (``NAME`` to the value as written), ``when`` and sub-stages.
+
+    ``when`` holds each condition as written (``branch 'main'``); conditions inside ``allOf``
+    are listed one by one, ``anyOf`` and ``not`` stay whole (``anyOf``, ``not``).
+    """
 
     name: str
     commands: tuple[str, ...]
@@ -364,11 +368,14 @@ def _agent(node: Node, where: str, problems: list[str]) -> str:
 
 
 def _when(node: Node, problems: list[str]) -> tuple[str, ...]:
-    conditions = []
+    conditions: list[str] = []
     for condition in _check_block(node, "when", problems):
         if condition.name not in WHEN_CONDITIONS:
             problems.append(f"line {condition.line}: {condition.name!r} is not a when condition")
-        conditions.append(f"{condition.name} {condition.args}".strip())
+        if condition.name == "allOf" and condition.children:  # all must hold: as if written one by one
+            conditions.extend(_when(condition, problems))
+        else:
+            conditions.append(f"{condition.name} {condition.args}".strip())
     return tuple(conditions)
 
 
