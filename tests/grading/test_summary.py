@@ -45,5 +45,8 @@ def test_pass_rates_and_the_test_strong_submissions_fail() -> None:
 
 
 def test_summary_page_shows_the_table(tmp_path: Path) -> None:
-    html = write_summary(tmp_path, _class()).read_text()
+    rows = _class()
+    rows[0]["pending_points"] = 5
+    html = write_summary(tmp_path, rows).read_text()
+    assert "1 with written answers awaiting review" in html
     assert "Per test" in html and "check this test" in html and "5 / 5" in html and "t4 (hidden)" in html

@@ -59,6 +59,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "statuses": Counter(str(r.get("status")) for r in rows),
             "most_failed": failed.most_common(),
             "graded": sum(r.get("status") in ("graded", "timeout") for r in rows),
+            "awaiting_review": sum(bool(r.get("pending_points")) for r in rows),
         }
     return summary
 
@@ -132,7 +133,9 @@ def write_summary(out: Path, results: list[dict[str, Any]]) -> Path:
         )
         sections.append(
             f"<h2>{escape(stem)}</h2><p>{len(scores)} submissions ({statuses}); mean score {mean:.1f} / "
-            f"{info['max_score']:g}</p><img src='{escape(image)}' alt='score distribution of {escape(stem)}'>"
+            f"{info['max_score']:g}"
+            + (f"; {info['awaiting_review']} with written answers awaiting review" if info["awaiting_review"] else "")
+            + f"</p><img src='{escape(image)}' alt='score distribution of {escape(stem)}'>"
             "<h3>Tests most often failed</h3><table><tr><th>test</th><th>failed</th><th>share of graded</th></tr>"
             f"{failed_rows or '<tr><td colspan=3>none</td></tr>'}</table>" + _tests_table(info["tests"])
         )
