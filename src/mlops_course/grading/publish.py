@@ -122,7 +122,12 @@ def classify(path: str) -> tuple[bool, str]:
     return False, "not on the edition's allow list (grading/publish.py ALLOW)"
 
 
+#: Set by git hooks and wrappers, they would point our git commands at another repository.
+_GIT_LOCATION = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
+
+
 def _git(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    env = {k: v for k, v in (env or os.environ).items() if k not in _GIT_LOCATION}
     result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise PublishError(f"git {' '.join(args)} failed in {cwd}: {result.stderr.strip() or result.stdout.strip()}")
