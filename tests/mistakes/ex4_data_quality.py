@@ -368,3 +368,43 @@ MISTAKES: list[dict[str, Any]] = [
         "fails": ["test_handler_hidden_drift"],
     },
 ]
+
+ALTERNATIVES += [
+    {
+        "name": "source: another rule, any broken record first, then PSI above 0.25",
+        "why": "the rule is the learner's: a lower share and drift threshold that still sit between noise and incidents",
+        "cells": _mutate(
+            "find_problem_source",
+            ('if (report["problem_share"] > 0.05).any():', 'if (report["problem_share"] > 0.02).any():'),
+            ('if (report["max_psi"] > 0.3).any():', 'if (report["max_psi"] > 0.25).any():'),
+        ),
+    },
+]
+
+MISTAKES += [
+    {
+        "name": "source: drift only",
+        "why": "decides on max_psi alone; nulls and re-sent records hardly move PSI",
+        "cells": _mutate(
+            "find_problem_source",
+            ('if (report["problem_share"] > 0.05).any():', "if False:"),
+        ),
+        "fails": ["test_source_visible", "test_source_hidden"],
+    },
+    {
+        "name": "source: a drift threshold inside the noise",
+        "why": "PSI 0.1 ('moderate shift') flags clean partners of 200 records",
+        "cells": _mutate(
+            "find_problem_source", ('if (report["max_psi"] > 0.3).any():', 'if (report["max_psi"] > 0.1).any():')
+        ),
+        "fails": ["test_source_visible", "test_source_hidden"],
+    },
+    {
+        "name": "source: a drift threshold only big shifts pass",
+        "why": "PSI above 0.6 to be safe from noise misses a 40 % change in income",
+        "cells": _mutate(
+            "find_problem_source", ('if (report["max_psi"] > 0.3).any():', 'if (report["max_psi"] > 0.6).any():')
+        ),
+        "fails": ["test_source_hidden"],
+    },
+]

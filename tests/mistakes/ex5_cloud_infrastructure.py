@@ -196,7 +196,7 @@ MISTAKES: list[dict[str, Any]] = [
         "why": "Resource is only arn:aws:s3:::<name>",
         "cells": _mutate(
             "provision_artifact_bucket",
-            ('"Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]', '"Resource": f"arn:aws:s3:::{name}"'),
+            ('everything = [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]', 'everything = f"arn:aws:s3:::{name}"'),
         ),
         "fails": ["test_bucket", "test_bucket_tls_and_hidden"],
     },
@@ -214,8 +214,10 @@ MISTAKES: list[dict[str, Any]] = [
         "why": "sets BlockPublicAcls and BlockPublicPolicy, not the Ignore/Restrict pair",
         "cells": _mutate(
             "provision_artifact_bucket",
-            ('            "IgnorePublicAcls": True,\n', '            "IgnorePublicAcls": False,\n'),
-            ('            "RestrictPublicBuckets": True,\n', '            "RestrictPublicBuckets": False,\n'),
+            (
+                'blocks = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")',
+                'blocks = ("BlockPublicAcls", "BlockPublicPolicy")',
+            ),
         ),
         "fails": ["test_bucket", "test_bucket_tls_and_hidden"],
     },
@@ -414,5 +416,78 @@ MISTAKES: list[dict[str, Any]] = [
             ('    container["livenessProbe"]["httpGet"]["path"] = req["liveness_path"]\n', ""),
         ),
         "fails": ["test_manifests", "test_manifests_hidden"],
+    },
+]
+
+TASKS["fleet_choice"] = ["choose_fleet"]
+
+ALTERNATIVES.append(
+    {
+        "name": "fleet choice by counting instances up for each offer",
+        "why": "adds instances until the utilisation fits, then compares monthly costs",
+        "cells": {
+            "choose_fleet": """def choose_fleet(peak_rps, service_time_s, offers, *, max_utilization=0.6, min_replicas=2):
+    best = None
+    for name, offer in sorted(offers.items()):
+        n = min_replicas
+        while peak_rps * service_time_s / (n * offer["workers"]) > max_utilization + 1e-12:
+            n += 1
+        monthly = n * offer["usd_per_hour"] * HOURS_PER_MONTH
+        if best is None or monthly < best[0]:
+            best = (monthly, name, n)
+    return {"instance_type": best[1], "replicas": best[2]}
+"""
+        },
+    }
+)
+
+MISTAKES += [
+    {
+        "name": "fleet choice: the lowest price per worker",
+        "why": "a shortcut that forgets the floor of instances and the rounding up",
+        "cells": {
+            "choose_fleet": """def choose_fleet(peak_rps, service_time_s, offers, *, max_utilization=0.6, min_replicas=2):
+    name = min(offers, key=lambda k: offers[k]["usd_per_hour"] / offers[k]["workers"])
+    n = max(min_replicas, math.ceil(round(peak_rps * service_time_s / (offers[name]["workers"] * max_utilization), 9)))
+    return {"instance_type": name, "replicas": n}
+"""
+        },
+        "fails": ["test_choose_fleet_hidden"],
+    },
+    {
+        "name": "fleet choice: the cheapest instance per hour",
+        "why": "buys many of the cheapest machine",
+        "cells": _mutate(
+            "choose_fleet",
+            (
+                "_, kind, count = min(fleets)",
+                "_, kind, count = min(fleets, key=lambda f: offers[f[1]]['usd_per_hour'])",
+            ),
+        ),
+        "fails": ["test_choose_fleet_hidden"],
+    },
+    {
+        "name": "fleet choice: full utilisation allowed",
+        "why": "sizes for 100 % busy workers, ignoring max_utilization",
+        "cells": _mutate(
+            "choose_fleet",
+            (
+                'count = max(min_replicas, math.ceil(round(in_flight / (offer["workers"] * max_utilization), 9)))',
+                'count = max(min_replicas, math.ceil(round(in_flight / offer["workers"], 9)))',
+            ),
+        ),
+        "fails": ["test_choose_fleet", "test_choose_fleet_hidden"],
+    },
+    {
+        "name": "fleet choice: ceil without minding floating point",
+        "why": "2.1 / 0.7 rounds up to 4 instances",
+        "cells": _mutate(
+            "choose_fleet",
+            (
+                'math.ceil(round(in_flight / (offer["workers"] * max_utilization), 9))',
+                'math.ceil(in_flight / (offer["workers"] * max_utilization))',
+            ),
+        ),
+        "fails": ["test_choose_fleet_hidden"],
     },
 ]
