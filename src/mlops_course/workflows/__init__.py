@@ -18,7 +18,7 @@ from mlops_course.workflows.runner import (
     WorkflowResult,
     run_workflow,
 )
-from mlops_course.workflows.triggers import TriggerPolicy
+from mlops_course.workflows.triggers import TriggerDecision, TriggerPolicy
 
 __all__ = [
     "STATUSES",
@@ -26,6 +26,7 @@ __all__ = [
     "Step",
     "StepFailed",
     "StepRecord",
+    "TriggerDecision",
     "TriggerPolicy",
     "WorkflowResult",
     "run_workflow",

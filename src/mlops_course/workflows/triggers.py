@@ -4,11 +4,16 @@ A trigger policy looks at the state of the world (today, the last training run, 
 new labelled rows arrived, how far the inputs drifted) and answers with the reasons to
 retrain, if any. Orchestrators implement the same three ideas: a cron schedule, a sensor
 on new data, and an alert from monitoring that starts a run.
+
+A trigger is not yet a retrain: retraining needs *labels*, and in credit they arrive weeks or
+months after the application. :meth:`TriggerPolicy.decide` therefore answers ``"retrain"``
+only when enough new labelled rows arrived since the last run; a trigger that fires with too
+few (a drift alarm the month the inputs moved) answers ``"wait for labels"``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -22,12 +27,16 @@ class TriggerPolicy:
     Args:
         max_days_between_runs: the schedule: retrain at least this often (days).
         min_new_rows: retrain once this many new labelled rows have arrived.
-        max_psi: retrain when any monitored column's PSI exceeds this.
+        max_psi: retrain when any monitored column's PSI exceeds this (default: the
+            course's "major shift" threshold, :data:`mlops_course.psi.PSI_MAJOR`).
+        min_labelled_rows: a retrain needs at least this many new labelled rows; a trigger
+            that fires with fewer waits for labels (see :meth:`decide`).
     """
 
     max_days_between_runs: int = 90
     min_new_rows: int = 2_000
     max_psi: float = PSI_MAJOR
+    min_labelled_rows: int = 1
 
     def __post_init__(self) -> None:
         if self.max_days_between_runs < 1:
@@ -36,6 +45,8 @@ class TriggerPolicy:
             raise ValueError(f"min_new_rows must be at least 1, got {self.min_new_rows!r}.")
         if not self.max_psi > 0:
             raise ValueError(f"max_psi must be positive (0.1-0.25 are usual), got {self.max_psi!r}.")
+        if self.min_labelled_rows < 1:
+            raise ValueError(f"min_labelled_rows must be at least 1, got {self.min_labelled_rows!r}.")
 
     def reasons(
         self,
@@ -72,5 +83,45 @@ class TriggerPolicy:
             reasons.append(f"drift: PSI of {worst} is {drifted[worst]:.2f} (threshold {self.max_psi})")
         return reasons
 
+    def decide(
+        self,
+        today: str | pd.Timestamp,
+        last_run: str | pd.Timestamp,
+        new_rows: int,
+        psi_by_column: dict[str, float] | None = None,
+    ) -> TriggerDecision:
+        """What to do now: ``"retrain"``, ``"wait for labels"`` (a trigger fired, too few new labels) or ``"none"``.
 
-__all__ = ["TriggerPolicy"]
+        Args:
+            today, last_run, new_rows, psi_by_column: as for :meth:`reasons`.
+
+        Returns:
+            A :class:`TriggerDecision` with the action and the reasons that fired.
+        """
+        reasons = self.reasons(today, last_run, new_rows, psi_by_column)
+        if not reasons:
+            return TriggerDecision("none", reasons)
+        if new_rows < self.min_labelled_rows:
+            return TriggerDecision("wait for labels", reasons)
+        return TriggerDecision("retrain", reasons)
+
+
+@dataclass(frozen=True)
+class TriggerDecision:
+    """A trigger policy's answer: ``action`` is ``"retrain"``, ``"wait for labels"`` or ``"none"``."""
+
+    action: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def retrain(self) -> bool:
+        """Whether the pipeline should run now."""
+        return self.action == "retrain"
+
+    @property
+    def triggers(self) -> str:
+        """The names of the triggers that fired, e.g. ``"schedule; drift"``, or ``"-"``."""
+        return "; ".join(r.split(":")[0] for r in self.reasons) or "-"
+
+
+__all__ = ["TriggerDecision", "TriggerPolicy"]
