@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from mlops_course.grading import edition_files
 from mlops_course.grading import publish as pub
 from mlops_course.grading.release import released_bytes
 from mlops_course.paths import PROJECT_ROOT
@@ -271,13 +272,13 @@ def test_publish_refuses_and_removes_a_leaking_edition(tmp_path: Path, monkeypat
     assert "notes/hints.md" in clean.left_out and not (tmp_path / "clean" / "notes").exists()
     assert 'testpaths = ["tests"]' in (tmp_path / "clean" / "pyproject.toml").read_text()
     assert "release" not in (tmp_path / "clean" / "Makefile").read_text()
-    monkeypatch.setattr(pub, "ALLOW", (*pub.ALLOW, "notes/*"))  # a careless edit of the allow list
+    monkeypatch.setattr(edition_files, "ALLOW", (*edition_files.ALLOW, "notes/*"))  # a careless edit of the allow list
     (tmp_path / "empty").mkdir()
     with pytest.raises(pub.PublishError, match=r"(?s)would leak.*notes/hints.md: a line of ex9.ipynb cell 1"):
         pub.publish(tmp_path / "empty", source)
     assert list((tmp_path / "empty").iterdir()) == [], "a leaking edition is not kept"
-    monkeypatch.setattr(pub, "DENY", tuple(d for d in pub.DENY if d[0] != "solutions/*"))
-    monkeypatch.setattr(pub, "ALLOW", (*pub.ALLOW, "solutions/*"))
+    monkeypatch.setattr(edition_files, "DENY", tuple(d for d in edition_files.DENY if d[0] != "solutions/*"))
+    monkeypatch.setattr(edition_files, "ALLOW", (*edition_files.ALLOW, "solutions/*"))
     with pytest.raises(pub.PublishError, match="solutions/ex9.ipynb: the edition must not contain it"):
         pub.publish(tmp_path / "new", source)
     assert not (tmp_path / "new").exists()
