@@ -19,8 +19,8 @@ from pathlib import Path
 from mlops_course.util import free_port
 
 POSTGRES_BINARIES = ("initdb", "pg_ctl", "postgres")
-#: PostgreSQL's default is 100; MLflow's workers each hold a pool per store (see services.POOL_SIZE)
-MAX_CONNECTIONS = 200
+#: PostgreSQL's default is 100; MLflow's workers each hold a pool per store (see services.connections_needed)
+MAX_CONNECTIONS = 300
 
 
 class ServiceError(RuntimeError):
@@ -112,6 +112,7 @@ def postgres_cluster(
     port: int | None = None,
     databases: tuple[str, ...] = ("mlflow", "mlflow_auth"),
     timeout: float = 60.0,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> Iterator[Postgres]:
     """Start a PostgreSQL cluster (created on first use) and stop it on exit.
 
@@ -125,6 +126,7 @@ def postgres_cluster(
         port: the TCP port; ``None``: a free one.
         databases: databases to create if missing (tracking store, accounts store).
         timeout: seconds allowed for start and stop.
+        max_connections: PostgreSQL's connection limit (its default is 100).
 
     Yields:
         The running cluster.
@@ -180,7 +182,7 @@ def postgres_cluster(
                 pwfile.unlink(missing_ok=True)
         options = (
             f"-c listen_addresses={host} -p {port} -c unix_socket_directories={socket_dir} "
-            f"-c max_connections={MAX_CONNECTIONS}"
+            f"-c max_connections={max_connections}"
         )
         _run(
             _as_service_user(

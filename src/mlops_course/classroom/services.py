@@ -51,8 +51,19 @@ __all__ = [
 
 #: MLflow's basic-auth wrapped by the course's guard (:mod:`mlops_course.classroom.guard`).
 AUTH_APP = "classroom-auth"
-#: SQLAlchemy pool per store and worker: kept small, the server mostly waits on password hashing
-POOL_SIZE, POOL_OVERFLOW = 5, 5
+#: SQLAlchemy pool per store and worker. A worker serves at most 40 requests at once (the
+#: thread pool that runs MLflow's Flask handlers), so 10 + 30 never makes a request wait
+#: for a connection; MLflow's default (5 + 10) did, and failed with "QueuePool limit reached".
+POOL_SIZE, POOL_OVERFLOW = 10, 30
+#: Engines per worker: the tracking store, the model registry, the accounts store.
+STORES_PER_WORKER = 3
+
+
+def connections_needed(workers: int) -> int:
+    """PostgreSQL connections MLflow may open with ``workers`` workers, plus room for the course's own."""
+    return workers * STORES_PER_WORKER * (POOL_SIZE + POOL_OVERFLOW) + 20
+
+
 #: the unprivileged account the MLflow server runs as when the course runs as root
 SERVICE_USER = "nobody"
 
@@ -244,9 +255,8 @@ def mlflow_server(
         env["MLFLOW_BACKEND_STORE_URI"] = backend_store_uri
         # A class uses no MLflow jobs; their runner process costs memory in every server.
         env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
-        # Connections: each worker holds a pool per store (tracking, registry, accounts). With
-        # POOL_SIZE + MAX_OVERFLOW = 10, workers x 3 x 10 stays well under the cluster's
-        # max_connections (MAX_CONNECTIONS in postgres.py), even at 4 workers.
+        # Connections: each worker holds a pool per store; classroom_services starts PostgreSQL
+        # with max_connections = connections_needed(workers), so the database never refuses.
         env.setdefault("MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", str(POOL_SIZE))
         env.setdefault("MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW", str(POOL_OVERFLOW))
         command = [
@@ -352,7 +362,9 @@ def classroom_services(
         host, port, workers, secret_key: passed to :func:`mlflow_server`.
     """
     with contextlib.ExitStack() as stack:
-        cluster = stack.enter_context(postgres_cluster(data_dir, password=db_password))
+        cluster = stack.enter_context(
+            postgres_cluster(data_dir, password=db_password, max_connections=max(100, connections_needed(workers)))
+        )
         store: ObjectStore | None = artifacts
         if store is None and s3_emulator_for_artifacts:
             store = stack.enter_context(s3_emulator())
