@@ -13,12 +13,13 @@ from typing import Any
 
 import nbformat
 import pytest
-from helpers.grading_run import run_grade
 
 from mlops_course.grading.format import nbgrader_meta, read_instructor
 from mlops_course.grading.jobs import Limits
 from mlops_course.grading.release import notebook_bytes
 from mlops_course.paths import PROJECT_ROOT
+
+from helpers.grading_run import run_grade
 
 SOLUTIONS = sorted((PROJECT_ROOT / "solutions").glob("*.ipynb"))
 LIMITS = Limits(cell_timeout=300, notebook_timeout=900)
