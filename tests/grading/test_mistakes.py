@@ -122,8 +122,9 @@ def test_mistakes_lose_points(graded: dict[str, Any]) -> None:
             continue
         result = graded["results"][student]
         failed = {t["grade_id"] for t in result["tests"] if t["outcome"] != "passed"}
-        assert result["score"] < result["max_score"], (
-            f"{student}: mistakes {[v['name'] for v in group]} scored full marks"
-        )
+        # automatic points only: written answers awaiting review would make any score look short
+        auto_score = sum(float(t.get("points") or 0) for t in result["tests"])
+        auto_max = sum(float(t["max_points"]) for t in result["tests"])
+        assert auto_score < auto_max, f"{student}: mistakes {[v['name'] for v in group]} scored full marks"
         missed += [v["name"] for v in group if not failed & set(v["fails"])]
     assert not missed, f"these mistakes lost no points in the tests they name: {missed}"
