@@ -20,6 +20,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import check_frame
+
 TARGET = "defaulted"
 ID_COLUMN = "application_id"
 DATE_COLUMN = "application_date"
@@ -317,6 +319,7 @@ def split_by_month(frame: pd.DataFrame, first_test_month: str) -> tuple[pd.DataF
         pd.Period(first_test_month, freq="M")
     except (ValueError, TypeError) as exc:
         raise ValueError(f"first_test_month must look like '2024-07', got {first_test_month!r}.") from exc
+    check_frame("frame", frame, required=[MONTH_COLUMN], non_empty=False)
     months = frame[MONTH_COLUMN]
     train, test = frame[months < first_test_month], frame[months >= first_test_month]
     if train.empty or test.empty:
@@ -329,6 +332,11 @@ def split_by_month(frame: pd.DataFrame, first_test_month: str) -> tuple[pd.DataF
 
 def labelled_as_of(frame: pd.DataFrame, as_of: str | pd.Timestamp) -> pd.DataFrame:
     """The rows whose label is already known on ``as_of`` (labels arrive weeks later)."""
+    check_frame("frame", frame, required=[LABEL_DATE_COLUMN], non_empty=False)
+    try:
+        pd.Timestamp(as_of)
+    except (ValueError, TypeError):
+        raise ValueError(f"as_of must be a date like '2024-07-01', got {as_of!r}.") from None
     return frame[frame[LABEL_DATE_COLUMN] <= pd.Timestamp(as_of)]
 
 
@@ -336,6 +344,7 @@ def iter_batches(frame: pd.DataFrame, batch_size: int) -> Iterator[pd.DataFrame]
     """Yield the frame in consecutive micro-batches of ``batch_size`` rows (the last may be smaller)."""
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
+    check_frame("frame", frame, non_empty=False)
     for begin in range(0, len(frame), batch_size):
         yield frame.iloc[begin : begin + batch_size]
 
@@ -350,6 +359,7 @@ def dataset_fingerprint(frame: pd.DataFrame) -> str:
         The first 16 hex digits of the digest; the same data gives the same fingerprint
         on every machine, and any changed value, column or dtype changes it.
     """
+    check_frame("frame", frame, non_empty=False)
     digest = hashlib.sha256()
     digest.update("|".join(f"{c}:{t}" for c, t in frame.dtypes.astype(str).items()).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())

@@ -17,6 +17,7 @@ from sklearn.metrics import accuracy_score, average_precision_score, brier_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from mlops_course.checks import BadType, check_frame, check_number, describe
 from mlops_course.data import CATEGORICAL_FEATURES, NUMERIC_FEATURES, TARGET
 
 MODEL_KINDS = ("logistic", "gradient_boosting", "random_forest")
@@ -97,11 +98,13 @@ def train_credit_model(
     Raises:
         ValueError: columns are missing or the label has a single class.
     """
+    check_frame("frame", frame, non_empty=False)
     missing = [c for c in (*NUMERIC_FEATURES, *CATEGORICAL_FEATURES, TARGET) if c not in frame.columns]
     if missing:
         raise ValueError(
             f"the training frame lacks columns {missing}; generate it with mlops_course.data.generate_applications."
         )
+    check_frame("frame", frame, numeric=NUMERIC_FEATURES)
     labels = frame[TARGET]
     if labels.isna().any():
         raise ValueError("the training frame has rows without a label; drop them (labels arrive late) before training.")
@@ -122,8 +125,10 @@ def evaluate_credit_model(model: Pipeline, frame: pd.DataFrame, threshold: float
     Returns:
         ``roc_auc``, ``average_precision``, ``brier`` and ``accuracy``, rounded to 4 digits.
     """
-    if not 0.0 < threshold < 1.0:
-        raise ValueError(f"threshold must be strictly between 0 and 1, got {threshold!r}.")
+    threshold = check_number("threshold", threshold, low=0.0, high=1.0, low_open=True, high_open=True)
+    if not callable(getattr(model, "predict_proba", None)):
+        raise BadType(f"model must be a fitted pipeline with predict_proba, got {describe(model)}.")
+    check_frame("frame", frame, required=[*NUMERIC_FEATURES, *CATEGORICAL_FEATURES, TARGET], numeric=NUMERIC_FEATURES)
     labels = frame[TARGET].astype(int).to_numpy()
     if len(np.unique(labels)) < 2:
         raise ValueError("the evaluation frame needs both classes in 'defaulted' to compute ROC AUC.")

@@ -18,6 +18,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import BadType, BadValue, check_choice, check_numeric_series
+
 #: PSI below ``PSI_MODERATE``: stable; from it to ``PSI_MAJOR``: moderate shift; from ``PSI_MAJOR``: major shift.
 PSI_MODERATE, PSI_MAJOR = 0.1, 0.25
 #: The same thresholds as a table, for printing beside a result.
@@ -34,6 +36,14 @@ def nonmissing_values(values: object, name: str) -> np.ndarray:
     if array.empty:
         raise ValueError(f"{name} has no non-missing values; drift needs data on both sides.")
     return array.to_numpy()
+
+
+def _finite(name: str, values: np.ndarray) -> np.ndarray:
+    """The values as finite floats, or a clear error naming the sample (``'forty'`` or ``inf`` has no bin)."""
+    numbers = check_numeric_series(name, pd.Series(values)).to_numpy(dtype=float)
+    if not np.isfinite(numbers).all():
+        raise BadValue(f"{name} must hold finite numbers, got {int((~np.isfinite(numbers)).sum())} infinite value(s).")
+    return numbers
 
 
 def _fill_zeros(shares: np.ndarray) -> np.ndarray:
@@ -63,6 +73,7 @@ def binned_shares(
     Returns:
         ``(reference_shares, current_shares, edges_or_categories)``.
     """
+    check_choice("binning", binning, ("quantile", "sturges", "category"))
     ref, cur = nonmissing_values(reference, "reference"), nonmissing_values(current, "current")
     if binning == "category":
         keys = list(dict.fromkeys([*pd.unique(cur), *pd.unique(ref)]))
@@ -70,7 +81,7 @@ def binned_shares(
         ref_shares = np.array([ref_counts.get(k, 0) for k in keys]) / len(ref)
         cur_shares = np.array([cur_counts.get(k, 0) for k in keys]) / len(cur)
         return ref_shares, cur_shares, keys
-    ref, cur = ref.astype(float), cur.astype(float)
+    ref, cur = _finite("reference", ref), _finite("current", cur)
     if binning == "sturges":
         edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
         return np.histogram(ref, edges)[0] / len(ref), np.histogram(cur, edges)[0] / len(cur), edges
@@ -110,6 +121,8 @@ def psi(
 
 def psi_band(value: float) -> str:
     """The band of :data:`PSI_THRESHOLDS` a PSI value falls in: ``"stable"``, ``"moderate shift"`` or ``"major shift"``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise BadType(f"value must be a finite PSI of at least 0, got {value!r}.")
     number = float(value)
     if not np.isfinite(number) or number < 0:
         raise ValueError(f"value must be a finite PSI of at least 0, got {value!r}.")

@@ -276,6 +276,10 @@ def ci_jobs(source: str | Path | Mapping[str, Any], kind: str) -> list[CIJob]:
         ValueError: a job extends a missing job or forms a cycle, uses an unknown stage, or uses
             a keyword the local runner does not support (``only``, ``except``, ``trigger``, ``parallel``).
     """
+    if not isinstance(source, (str, Path, Mapping)):
+        raise TypeError(
+            f"source must be a CI file's path, its text or its parsed mapping, got {type(source).__name__}."
+        )
     ci = load_ci(source)
     return _gitlab_jobs(ci) if _check_kind(kind) == "gitlab" else _github_jobs(ci)
 
@@ -311,4 +315,6 @@ def ci_secrets(source: str | Path | Mapping[str, Any], kind: str = "gitlab") -> 
 
 def jenkins_stages(text: str) -> list[str]:
     """The ``stage('name')`` names of a declarative Jenkinsfile, in order."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a Jenkinsfile's text, got {type(text).__name__}.")
     return re.findall(r"""\bstage\s*\(\s*['"]([^'"]+)['"]\s*\)""", text)

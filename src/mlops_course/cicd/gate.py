@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlops_course.checks import BadType, check_number
+
 
 @dataclass(frozen=True)
 class GateDecision:
@@ -21,23 +23,37 @@ def quality_gate(
     """Decide whether ``candidate`` may replace ``champion`` (``None`` when there is none yet).
 
     The candidate fails when its ``roc_auc`` is below ``min_roc_auc`` or more than
-    ``max_roc_auc_drop`` below the champion's.
+    ``max_roc_auc_drop`` below the champion's. A NaN ``roc_auc`` (a failed evaluation) always
+    fails, the candidate's or the champion's: the gate never passes what it cannot compare.
     """
-    if not 0.5 <= min_roc_auc <= 1.0 or not 0.0 <= max_roc_auc_drop <= 0.5:
-        raise ValueError(
-            f"min_roc_auc must be in [0.5, 1] and max_roc_auc_drop in [0, 0.5], got {min_roc_auc}, {max_roc_auc_drop}"
-        )
-    if "roc_auc" not in candidate:
-        raise ValueError(f"candidate metrics need 'roc_auc', got keys {sorted(candidate)}")
-    auc = float(candidate["roc_auc"])
+    min_roc_auc = check_number("min_roc_auc", min_roc_auc, low=0.5, high=1.0)
+    max_roc_auc_drop = check_number("max_roc_auc_drop", max_roc_auc_drop, low=0.0, high=0.5)
+    auc = _metric("candidate", candidate)
     reasons = []
-    if auc < min_roc_auc:
+    if auc != auc:  # NaN: a broken evaluation never passes the gate
+        reasons.append("roc_auc is NaN (the evaluation failed); a candidate without a score cannot pass")
+    elif auc < min_roc_auc:
         reasons.append(f"roc_auc {auc:.4f} is below the floor {min_roc_auc:.4f}")
-    if champion is not None and auc < float(champion["roc_auc"]) - max_roc_auc_drop:
-        reasons.append(
-            f"roc_auc {auc:.4f} is more than {max_roc_auc_drop:.4f} below the champion's {float(champion['roc_auc']):.4f}"
-        )
+    best = None if champion is None else _metric("champion", champion)
+    if best is not None and best != best:
+        reasons.append("the champion's roc_auc is NaN; fix its record before comparing against it")
+    elif best is not None and auc == auc and auc < best - max_roc_auc_drop:
+        reasons.append(f"roc_auc {auc:.4f} is more than {max_roc_auc_drop:.4f} below the champion's {best:.4f}")
     return GateDecision(not reasons, tuple(reasons))
+
+
+def _metric(name: str, metrics: object) -> float:
+    """The ``roc_auc`` of a metrics mapping as a float (NaN kept: the gate fails it)."""
+    if not isinstance(metrics, Mapping) or "roc_auc" not in metrics:
+        keys = sorted(map(str, metrics)) if isinstance(metrics, Mapping) else type(metrics).__name__
+        raise BadType(f"{name} must be a mapping of metrics with 'roc_auc', got {keys}")
+    value = metrics["roc_auc"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        raise BadType(f"{name}['roc_auc'] must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise BadType(f"{name}['roc_auc'] must be a number, got {value!r}") from None
 
 
 def evaluation_metrics(model: Any, frame: Any) -> dict[str, float]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlops_course.checks import check_frame
+
 #: Model bugs a behavioural test should catch, and what each does to the predictions.
 MODEL_BUGS: dict[str, str] = {
     "source_leak": "adds risk to applications from broker_beta (the partner, not the applicant)",
@@ -63,6 +65,7 @@ def planted_bug_data(frame: Any, bug: str, seed: int = 0) -> Any:
 
     if bug not in DATA_BUGS:
         raise ValueError(f"bug {bug!r} is unknown; choose from: {', '.join(DATA_BUGS)}")
+    check_frame("frame", frame, non_empty=False)
     if len(frame) < 20:
         raise ValueError(f"frame needs at least 20 rows to plant a bug, got {len(frame)}")
     data = frame.copy().reset_index(drop=True)

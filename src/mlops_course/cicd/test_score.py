@@ -40,6 +40,8 @@ def ml_test_score(scores: Mapping[str, float]) -> dict[str, Any]:
     Returns:
         ``sections`` (section to sum), ``final`` (the minimum) and ``meaning`` (how to read it).
     """
+    if not isinstance(scores, Mapping):
+        raise TypeError(f"scores must be a dict of test id -> 0, 0.5 or 1, got {type(scores).__name__}.")
     rubric = ml_test_score_rubric()
     known = {row["id"] for row in rubric}
     unknown = sorted(set(scores) - known)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import check_count, check_frame, check_number, check_numeric_series
 from mlops_course.data import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 from mlops_course.paths import course_data_dir
 from mlops_course.psi import PSI_MAJOR, PSI_MODERATE, binned_shares, nonmissing_values, psi
@@ -27,8 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 def ks_statistic(reference: object, current: object) -> float:
     """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two empirical CDFs."""
     ref, cur = (
-        np.sort(nonmissing_values(reference, "reference").astype(float)),
-        np.sort(nonmissing_values(current, "current").astype(float)),
+        np.sort(
+            check_numeric_series("reference", pd.Series(nonmissing_values(reference, "reference"))).to_numpy(float)
+        ),
+        np.sort(check_numeric_series("current", pd.Series(nonmissing_values(current, "current"))).to_numpy(float)),
     )
     grid = np.concatenate([ref, cur])
     ref_cdf = np.searchsorted(ref, grid, side="right") / len(ref)
@@ -48,8 +51,9 @@ def drift_table(
     Returns:
         Columns ``column``, ``psi`` (rounded to 4 digits) and ``drifted`` (``psi >= threshold``).
     """
-    if threshold <= 0:
-        raise ValueError(f"threshold must be positive, got {threshold!r}.")
+    threshold = check_number("threshold", threshold, low=0, low_open=True)
+    check_frame("reference", reference)
+    check_frame("current", current)
     missing = [c for c in (*numeric, *categorical) if c not in reference.columns or c not in current.columns]
     if missing:
         raise ValueError(
@@ -76,6 +80,9 @@ def drift_by_group(
         One row per group with enough rows (``min_rows``): the group, its ``rows``, the PSI
         of every column and ``max_psi``, sorted by ``max_psi`` descending.
     """
+    check_frame("reference", reference)
+    check_frame("current", current, non_empty=False)
+    min_rows = check_count("min_rows", min_rows, low=1)
     if group not in current.columns:
         raise ValueError(f"group {group!r} is not a column of current; try 'source' or 'channel'.")
     rows = []

@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from mlops_course.checks import BadType, check_frame, check_names, describe, wrong_type_mask
 from mlops_course.data import (
     CATEGORIES,
     DATE_COLUMN,
@@ -36,8 +37,12 @@ VIOLATION_COLUMNS = ("row", "column", "rule", "detail")
 
 # --- the five dimensions ------------------------------------------------------------------
 def completeness(frame: pd.DataFrame, columns: Sequence[str] = FEATURES) -> pd.Series:
-    """Share of missing values per column (a column absent from the frame counts as all missing)."""
+    """Share of missing values per column (a column absent from the frame counts as all missing).
+
+    ``columns`` is a list of names; a single name (``"age"``) means that one column.
+    """
     _require_frame(frame)
+    columns = check_names("columns", columns)
     return pd.Series(
         {c: float(frame[c].isna().mean()) if c in frame.columns else 1.0 for c in columns}, name="missing_share"
     )
@@ -48,13 +53,17 @@ def validity(
     ranges: Mapping[str, tuple[float, float]] = VALID_RANGES,
     categories: Mapping[str, Sequence[str]] = CATEGORIES,
 ) -> pd.Series:
-    """Share of present values outside their valid range or allowed categories, per column."""
+    """Share of present values outside their valid range or allowed categories, per column.
+
+    A present value that is not a number in a ranged column (``'forty'`` in ``age``) is invalid.
+    """
     _require_frame(frame)
     shares: dict[str, float] = {}
     for column, (low, high) in ranges.items():
         if column in frame.columns:
             values = pd.to_numeric(frame[column], errors="coerce")
-            shares[column] = float(((values < low) | (values > high)).mean())
+            wrong = wrong_type_mask(frame[column])
+            shares[column] = float(((values < low) | (values > high) | wrong).mean())
     for column, allowed in categories.items():
         if column in frame.columns:
             present = frame[column].notna()
@@ -214,6 +223,7 @@ def check_schema(frame: pd.DataFrame, contract: DataContract) -> list[str]:
         One readable message per problem; an empty list means the schema matches.
     """
     _require_frame(frame)
+    _require_contract(contract)
     problems = [f"missing column {c!r}" for c in contract.columns if c not in frame.columns]
     if contract.extra_columns == "forbid":
         problems += [f"unexpected column {c!r}" for c in frame.columns if c not in contract.columns]
@@ -247,11 +257,12 @@ def find_violations(
 
     Returns:
         A frame with columns ``row`` (the frame's index label), ``column``, ``rule``
-        (``missing``, ``null``, ``out_of_range``, ``not_allowed``, ``unexpected_column``,
-        ``duplicate``, ``stale``) and ``detail``; empty when every record keeps the contract.
+        (``missing``, ``null``, ``wrong_type``, ``out_of_range``, ``not_allowed``,
+        ``unexpected_column``, ``duplicate``, ``stale``) and ``detail``; empty when every record keeps the contract.
         ``null`` in a nullable column is not a violation.
     """
     _require_frame(frame)
+    _require_contract(contract)
     parts: list[pd.DataFrame] = []
 
     def add(mask: pd.Series, column: str, rule: str, detail: str) -> None:
@@ -270,6 +281,7 @@ def find_violations(
             add(series.isna(), name, "null", f"{name} is empty")
         if spec.type == "number":
             values = pd.to_numeric(series, errors="coerce")
+            add(wrong_type_mask(series), name, "wrong_type", f"{name} is not a number")
             if spec.min is not None:
                 add(values < spec.min, name, "out_of_range", f"{name} below {spec.min:g}")
             if spec.max is not None:
@@ -301,6 +313,7 @@ def reasons_by_record(frame: pd.DataFrame, violations: pd.DataFrame) -> pd.Serie
         frame: the checked frame (its index gives the result's index).
         violations: the output of :func:`find_violations` for that frame.
     """
+    check_frame("violations", violations, non_empty=False)
     missing = [c for c in VIOLATION_COLUMNS if c not in violations.columns]
     if missing:
         raise ValueError(f"violations lacks columns {missing}; pass the result of find_violations.")
@@ -314,6 +327,7 @@ def reasons_by_record(frame: pd.DataFrame, violations: pd.DataFrame) -> pd.Serie
 
 def violation_summary(violations: pd.DataFrame) -> pd.DataFrame:
     """Count violations by rule and column, most frequent first (what a notebook shows)."""
+    check_frame("violations", violations, required=("rule", "column"), non_empty=False)
     if violations.empty:
         return pd.DataFrame({"rule": [], "column": [], "records": []}).astype({"records": int})
     counts = violations.groupby(["rule", "column"]).size().rename("records").reset_index()
@@ -323,6 +337,11 @@ def violation_summary(violations: pd.DataFrame) -> pd.DataFrame:
 def _require_frame(frame: object) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, got {type(frame).__name__}.")
+
+
+def _require_contract(contract: object) -> None:
+    if not isinstance(contract, DataContract):
+        raise BadType(f"contract must be a DataContract (see load_contract()), got {describe(contract)}.")
 
 
 def _timestamp(value: str | pd.Timestamp, name: str) -> pd.Timestamp:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import BadType, check_callable, check_count, check_frame, check_number, describe
 from mlops_course.data import DATE_COLUMN, ID_COLUMN, NUMERIC_FEATURES, SCENARIOS, SOURCES, generate_applications
 from mlops_course.dataquality.quality import DataContract, find_violations, reasons_by_record
 from mlops_course.psi import PSI_MAJOR, psi
@@ -38,6 +39,9 @@ class Incident:
     intensity: float = 1.0
 
     def __post_init__(self) -> None:
+        check_count("first_month", self.first_month)
+        check_count("last_month", self.last_month)
+        check_number("intensity", self.intensity, low=0)
         if self.scenario not in SCENARIOS or self.scenario == "baseline":
             raise ValueError(
                 f"scenario {self.scenario!r} is not an incident; choose from: {', '.join(list(SCENARIOS)[1:])}."
@@ -68,6 +72,7 @@ def simulate_stream(
     """
     if not isinstance(n_months, int) or n_months < 1:
         raise ValueError(f"n_months must be a positive whole number, got {n_months!r}.")
+    rows_per_month = check_count("rows_per_month", rows_per_month, low=1)
     months = pd.period_range(pd.Period(start, freq="M"), periods=n_months, freq="M")
     frames = []
     for index, month in enumerate(months):
@@ -105,6 +110,11 @@ class StreamConfig:
 
     def __post_init__(self) -> None:
         for name in ("max_quarantine_share", "max_imputed_share"):
+            check_number(name, getattr(self, name), low=0, high=1)
+        check_number("drift_threshold", self.drift_threshold, low=0, low_open=True)
+        check_count("drift_window", self.drift_window, low=50)
+        check_count("drift_patience", self.drift_patience, low=1)
+        for name in ("max_quarantine_share", "max_imputed_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be a share between 0 and 1, got {getattr(self, name)!r}.")
         if self.drift_threshold <= 0 or self.drift_window < 50 or self.drift_patience < 1:
@@ -133,6 +143,12 @@ class StreamHandler:
     config: StreamConfig = field(default_factory=StreamConfig)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.contract, DataContract):
+            raise BadType(f"contract must be a DataContract (see load_contract()), got {describe(self.contract)}.")
+        check_frame("reference", self.reference)
+        for name in ("scorer", "fallback_scorer", "on_retrain"):
+            if getattr(self, name) is not None:
+                check_callable(name, getattr(self, name))
         missing = [c for c in self.config.drift_columns if c not in self.reference.columns]
         if missing or len(self.reference) < 50:
             raise ValueError(f"reference needs at least 50 rows and the drift columns; missing {missing}.")
@@ -284,7 +300,8 @@ class StreamHandler:
             self._event(number, when, "quality", source, f"{bad.mean():.0%} of the batch quarantined")
 
     def _check_drift(self, valid: pd.DataFrame, number: int, when: object) -> None:
-        self._window.append(valid[list(self.config.drift_columns)])
+        # reindex: a batch lacking a column (all quarantined) adds no values, it does not crash
+        self._window.append(valid.reindex(columns=list(self.config.drift_columns)))
         while sum(len(f) for f in self._window) - len(self._window[0]) >= self.config.drift_window:
             self._window.popleft()
         window = pd.concat(self._window)
@@ -322,6 +339,8 @@ def plot_timeline(handler: StreamHandler, incidents: Sequence[Incident] = (), ax
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(handler, StreamHandler):
+        raise BadType(f"handler must be a StreamHandler that has processed batches, got {describe(handler)}.")
     ledger = handler.ledger
     if ledger.empty:
         raise ValueError("the handler has processed no batch yet; call handler.process(batch) first.")

@@ -19,6 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import (
+    BadType,
+    BadValue,
+    check_callable,
+    check_count,
+    check_number,
+    check_numeric_series,
+    describe,
+)
+
 HOURS_PER_MONTH = 730  # 365 * 24 / 12
 #: Example on-demand prices (USD per hour, Linux, us-east-1) as listed by AWS in 2024.
 #: For teaching only: check the provider's current price list before you budget.
@@ -57,6 +67,8 @@ def measure_latency(
     Returns:
         ``mean_ms``, ``p50_ms``, ``p95_ms``, ``p99_ms`` and ``max_ms`` per call, rounded to 3 digits.
     """
+    check_callable("predict", predict)
+    warmup = check_count("warmup", warmup)
     if not isinstance(n_calls, int) or not 1 <= n_calls <= 100_000:
         raise ValueError(f"n_calls must be a whole number from 1 to 100000, got {n_calls!r}.")
     for _ in range(max(0, warmup)):
@@ -77,6 +89,7 @@ def measure_latency(
 
 def measure_memory(model: Any, predict: Callable[[Any], Any], payload: Any) -> dict[str, float]:
     """The model's serialized size (KiB) and the peak Python memory one ``predict(payload)`` allocates (MiB)."""
+    check_callable("predict", predict)
     size = len(pickle.dumps(model))
     tracemalloc.start()
     try:
@@ -133,6 +146,7 @@ def size_fleet(
         or concurrency_per_replica < 1
     ):
         raise ValueError(f"concurrency_per_replica must be a whole number >= 1, got {concurrency_per_replica!r}.")
+    check_number("target_utilization", target_utilization, low=0, high=1, low_open=True)
     if not 0 < float(target_utilization) <= 1:
         raise ValueError(f"target_utilization must be in (0, 1], e.g. 0.6 for 60 %, got {target_utilization!r}.")
     if isinstance(min_replicas, bool) or not isinstance(min_replicas, (int, np.integer)) or min_replicas < 1:
@@ -176,7 +190,8 @@ def daily_traffic(
         A Series indexed by minute of the day (0, step, ..., 1440 - step), named ``demand_rps``.
     """
     peak = _positive("peak_rps", peak_rps)
-    trough = peak * 0.1 if trough_rps is None else float(trough_rps)
+    trough = peak * 0.1 if trough_rps is None else check_number("trough_rps", trough_rps, low=0, high=peak)
+    noise = check_number("noise", noise, low=0)
     if not 0 <= trough <= peak:
         raise ValueError(f"trough_rps must be between 0 and peak_rps ({peak}), got {trough_rps!r}.")
     if not isinstance(step_minutes, int) or step_minutes < 1 or 1440 % step_minutes:
@@ -218,8 +233,22 @@ def simulate_autoscaling(
         ``utilization`` (capped at 1) and ``dropped_rps`` (demand above capacity).
     """
     capacity = _positive("capacity_rps_per_replica", capacity_rps_per_replica)
-    if not 0 < target_utilization <= 1:
-        raise ValueError(f"target_utilization must be in (0, 1], got {target_utilization!r}.")
+    target_utilization = check_number("target_utilization", target_utilization, low=0, high=1, low_open=True)
+    min_replicas = check_count("min_replicas", min_replicas, low=1)
+    max_replicas = check_count("max_replicas", max_replicas, low=1)
+    startup_minutes = check_count("startup_minutes", startup_minutes)
+    scale_down_window_minutes = check_count("scale_down_window_minutes", scale_down_window_minutes)
+    if not isinstance(demand_rps, pd.Series):
+        raise BadType(
+            f"demand_rps must be a pandas Series indexed by minute (see daily_traffic), got {describe(demand_rps)}."
+        )
+    check_numeric_series("demand_rps", demand_rps)
+    values = pd.to_numeric(demand_rps).to_numpy(dtype=float)
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise BadValue(
+            f"demand_rps must hold finite requests per second >= 0; {int((~np.isfinite(values) | (values < 0)).sum())} "
+            "step(s) are NaN, infinite or negative (fill or drop them first)."
+        )
     if not 1 <= min_replicas <= max_replicas:
         raise ValueError(f"need 1 <= min_replicas <= max_replicas, got {min_replicas} and {max_replicas}.")
     if len(demand_rps) < 2:
@@ -274,10 +303,8 @@ def monthly_cost(
         raise ValueError(
             f"instance_type {instance_type!r} is not in the price table; choose from: {', '.join(prices)}."
         )
-    if not replica_hours_per_day >= 0:
-        raise ValueError(f"replica_hours_per_day must be >= 0, got {replica_hours_per_day!r}.")
-    if not storage_gb >= 0:
-        raise ValueError(f"storage_gb must be >= 0, got {storage_gb!r}.")
+    replica_hours_per_day = check_number("replica_hours_per_day", replica_hours_per_day, low=0)
+    storage_gb = check_number("storage_gb", storage_gb, low=0)
     days = HOURS_PER_MONTH / 24
     compute = float(replica_hours_per_day) * days * float(prices[instance_type]["usd_per_hour"])
     storage = float(storage_gb) * float(s3_usd_per_gb_month)

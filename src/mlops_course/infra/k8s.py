@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from mlops_course.checks import BadType, check_count, describe
+
 #: The Kubernetes version whose schemas the course validates against.
 K8S_VERSION = "1.31.0"
 
@@ -109,6 +111,8 @@ def deployment_manifest(
         The manifest as a dict.
     """
     _check_name(name)
+    replicas = check_count("replicas", replicas, low=0)
+    port = check_count("port", port, low=1, high=65535)
     if not _pinned(image):
         raise ValueError(f"image must be pinned to a tag or digest (e.g. 'credit-model:1.4.0'), got {image!r}.")
     if parse_cpu(cpu_request) > parse_cpu(cpu_limit) or parse_memory(memory_request) > parse_memory(memory_limit):
@@ -153,6 +157,8 @@ def deployment_manifest(
 def service_manifest(name: str, *, port: int = 80, target_port: int = 8080) -> dict[str, Any]:
     """A ClusterIP Service that load-balances ``port`` over the pods labelled ``app=name``."""
     _check_name(name)
+    port = check_count("port", port, low=1, high=65535)
+    target_port = check_count("target_port", target_port, low=1, high=65535)
     return {
         "apiVersion": "v1",
         "kind": "Service",
@@ -170,6 +176,9 @@ def hpa_manifest(
 ) -> dict[str, Any]:
     """An autoscaling/v2 HorizontalPodAutoscaler on average CPU utilisation of the Deployment ``name``."""
     _check_name(name)
+    min_replicas = check_count("min_replicas", min_replicas, low=1)
+    max_replicas = check_count("max_replicas", max_replicas, low=1)
+    cpu_utilization = check_count("cpu_utilization (a percentage of the CPU request)", cpu_utilization, low=1, high=100)
     if not 1 <= min_replicas <= max_replicas:
         raise ValueError(f"need 1 <= min_replicas <= max_replicas, got {min_replicas} and {max_replicas}.")
     if not 1 <= cpu_utilization <= 100:
@@ -232,10 +241,10 @@ def validate_manifest(manifest: Mapping[str, Any], version: str = K8S_VERSION) -
     Raises:
         ManifestError: naming each field path and what is wrong there (``.problems`` lists them).
     """
-    from kubernetes_validate import utils
-
     if not isinstance(manifest, Mapping) or "kind" not in manifest or "apiVersion" not in manifest:
         raise ManifestError("a manifest is a dict with at least 'apiVersion', 'kind' and 'metadata'.")
+    from kubernetes_validate import utils  # slow to import: only for a manifest worth validating
+
     label = f"{manifest['kind']}/{manifest.get('metadata', {}).get('name', '?')}"
     try:
         checked, errors = _schema_errors(manifest, version)
@@ -257,8 +266,11 @@ def check_manifests(manifests: Sequence[Mapping[str, Any]], version: str = K8S_V
     Beyond the schema: every container has CPU and memory requests and limits with
     requests not above limits, readiness and liveness probes, an image not tagged
     ``latest``; each Deployment's selector matches its pod labels; each Service selects
-    some Deployment's pods; each autoscaler targets a Deployment in the list.
+    some Deployment's pods; each autoscaler targets a Deployment in the list; replicas are
+    not negative and ports are in 1-65535 (the API server's own checks, beyond the schema).
     """
+    if isinstance(manifests, (Mapping, str)) or not all(isinstance(m, Mapping) for m in manifests):
+        raise BadType(f"manifests must be a list of manifests (dicts), got {describe(manifests)}; wrap one in [ ].")
     problems: list[str] = []
     for manifest in manifests:
         try:
@@ -273,6 +285,13 @@ def check_manifests(manifests: Sequence[Mapping[str, Any]], version: str = K8S_V
         selector = deployment.get("spec", {}).get("selector", {}).get("matchLabels", {})
         if not selector or any(labels.get(k) != v for k, v in selector.items()):
             problems.append(f"Deployment/{name}: selector {selector} does not match the pod labels {labels}")
+        replicas = deployment.get("spec", {}).get("replicas", 1)
+        if isinstance(replicas, int) and replicas < 0:
+            problems.append(f"Deployment/{name}: replicas {replicas} is negative")
+        for container in _containers(deployment):
+            for port in container.get("ports", []):
+                if isinstance(port.get("containerPort"), int) and not 1 <= port["containerPort"] <= 65535:
+                    problems.append(f"Deployment/{name}: containerPort {port['containerPort']} is not in 1-65535")
         for container in _containers(deployment):
             where = f"Deployment/{name} container {container.get('name')}"
             resources = container.get("resources", {})
@@ -297,6 +316,9 @@ def check_manifests(manifests: Sequence[Mapping[str, Any]], version: str = K8S_V
     for manifest in manifests:
         name = manifest.get("metadata", {}).get("name")
         if manifest.get("kind") == "Service":
+            for port in manifest.get("spec", {}).get("ports", []):
+                if isinstance(port.get("port"), int) and not 1 <= port["port"] <= 65535:
+                    problems.append(f"Service/{name}: port {port['port']} is not in 1-65535")
             selector = manifest.get("spec", {}).get("selector", {})
             if not any(selector and all(labels.get(k) == v for k, v in selector.items()) for labels in pod_labels):
                 problems.append(f"Service/{name}: selector {selector} matches no Deployment's pods")
@@ -362,6 +384,8 @@ CMD ["uvicorn", "{app_module}", "--host", "0.0.0.0", "--port", "{port}", "--work
 
 def lint_dockerfile(text: str) -> list[str]:
     """A few production rules for a model image; returns the ones the Dockerfile breaks."""
+    if not isinstance(text, str):
+        raise BadType(f"text must be a Dockerfile's text (see render_dockerfile), got {describe(text)}.")
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
     problems = []
     base = next((line.split()[1] for line in lines if line.upper().startswith("FROM ")), "")

@@ -42,6 +42,8 @@ MATURITY_QUESTIONS: dict[str, MaturityQuestion] = {
 
 
 def _check_answers(answers: Mapping[str, object]) -> None:
+    if not isinstance(answers, Mapping):
+        raise TypeError(f"answers must be a dict of question -> True/False, got {type(answers).__name__}.")
     unknown = sorted(set(answers) - set(MATURITY_QUESTIONS))
     if unknown:
         raise ValueError(
@@ -87,8 +89,8 @@ def maturity_level(answers: Mapping[str, bool]) -> int:
 
 def next_steps(answers: Mapping[str, bool], limit: int = 3) -> list[str]:
     """The practices still missing for the next maturity level (at most ``limit``), in question order."""
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit!r}.")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number of at least 1, got {limit!r}.")
     target = min(maturity_level(answers) + 1, 2)
     missing = [q.text for k, q in MATURITY_QUESTIONS.items() if q.level <= target and not answers[k]]
     return missing[:limit]

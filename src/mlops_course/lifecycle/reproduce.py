@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mlops_course.checks import BadType, check_number, describe
 from mlops_course.cicd.versioning import GitError, git
 from mlops_course.util import sha256_hex
 
@@ -61,6 +62,9 @@ def parse_logged_params(logged: Mapping[str, str], template: Mapping[str, object
     Raises:
         ValueError: a key is missing from the run or its value does not convert.
     """
+    for name, value in (("logged", logged), ("template", template)):
+        if not isinstance(value, Mapping):
+            raise BadType(f"{name} must be a dict of parameters, got {describe(value)}.")
     missing = [k for k in template if k not in logged]
     if missing:
         raise ValueError(f"the run did not log parameter(s) {missing}; cannot reproduce it from its parameters.")
@@ -83,8 +87,10 @@ def compare_metrics(
     original: Mapping[str, float], reproduced: Mapping[str, float], tolerance: float = 1e-9
 ) -> pd.DataFrame:
     """Put the logged and the reproduced metrics side by side, with whether each matches within ``tolerance``."""
-    if tolerance < 0:
-        raise ValueError(f"tolerance must be >= 0, got {tolerance!r}.")
+    tolerance = check_number("tolerance", tolerance, low=0)
+    for name, value in (("original", original), ("reproduced", reproduced)):
+        if not isinstance(value, Mapping):
+            raise BadType(f"{name} must be a dict of metric -> value, got {describe(value)}.")
     missing = [k for k in original if k not in reproduced]
     if missing:
         raise ValueError(f"reproduced metrics lack {missing}; evaluate the same metrics as the original run.")

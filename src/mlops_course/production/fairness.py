@@ -22,13 +22,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import BadType, check_numeric_series, describe
+
 #: Lower edges of the age bands: 18-29, 30-49, 50 and over.
 AGE_BAND_EDGES: tuple[int, ...] = (30, 50)
 
 
 def age_band(ages: object, edges: Sequence[int] = AGE_BAND_EDGES) -> pd.Series:
     """Age bands as labels (``"18-29"``, ``"30-49"``, ``"50+"`` for the default edges)."""
+    if ages is None or isinstance(ages, (str, bytes)):
+        raise BadType(f"ages must be a list or Series of ages, got {describe(ages)}.")
     values = pd.Series(ages)
+    check_numeric_series("ages", values)
     if values.isna().any():
         raise ValueError("ages has missing values; band them only after filling or dropping them.")
     if list(edges) != sorted(edges) or len(set(edges)) != len(edges) or not edges:
@@ -65,8 +70,7 @@ def group_metrics(labels: object, refuse: object, groups: object) -> Any:
     """
     from fairlearn.metrics import MetricFrame
 
-    y = np.asarray(labels, dtype=int)
-    decisions = np.asarray(refuse, dtype=int)
+    y, decisions = _zeros_and_ones("labels", labels), _zeros_and_ones("refuse", refuse)
     sensitive = pd.Series(np.asarray(groups), name=getattr(groups, "name", None) or "group")
     if not len(y) == len(decisions) == len(sensitive):
         raise ValueError(
@@ -75,6 +79,14 @@ def group_metrics(labels: object, refuse: object, groups: object) -> Any:
     if len(y) == 0 or not set(np.unique(y)) <= {0, 1} or not set(np.unique(decisions)) <= {0, 1}:
         raise ValueError("labels and refuse must be non-empty and hold only 0 and 1.")
     return MetricFrame(metrics=_metrics(), y_true=y, y_pred=decisions, sensitive_features=sensitive)
+
+
+def _zeros_and_ones(name: str, values: object) -> np.ndarray:
+    """``values`` as an int array, or a clear error naming the argument (``None``, NaN, ``'yes'``)."""
+    try:
+        return np.asarray(values, dtype=int)
+    except (TypeError, ValueError):
+        raise BadType(f"{name} must be a list of 0 and 1 (no missing values), got {describe(values)}.") from None
 
 
 def threshold_sweep(labels: object, probabilities: object, groups: object, thresholds: Sequence[float]) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import check_callable, check_frame, check_number
+
 Sender = Callable[[int], int]
 
 
@@ -41,10 +43,13 @@ def run_load_test(
         began), ``latency_ms``, ``status`` and ``ok`` (status 200); ``attrs["wall_s"]``
         holds the test's duration.
     """
+    check_callable("send", send, "a function i -> HTTP status (e.g. lambda i: client.post(...).status_code)")
+    check_callable("clock", clock)
     if not isinstance(n_requests, int) or n_requests < 1:
         raise ValueError(f"n_requests must be a positive whole number, got {n_requests!r}.")
     if not isinstance(concurrency, int) or not 1 <= concurrency <= 64:
         raise ValueError(f"concurrency must be a whole number from 1 to 64, got {concurrency!r}.")
+    check_number("time_limit_s", time_limit_s, low=0, low_open=True)
     if not time_limit_s > 0:
         raise ValueError(f"time_limit_s must be a positive number of seconds, got {time_limit_s!r}.")
     next_request = iter(range(n_requests))
@@ -88,9 +93,10 @@ def summarize(results: pd.DataFrame, wall_s: float | None = None) -> dict[str, f
         ``requests``, ``errors``, ``error_rate``, ``throughput_rps``, ``p50_ms``, ``p95_ms``,
         ``p99_ms``, ``max_ms`` (latency over successful requests), rounded.
     """
+    check_frame("results", results, required=("latency_ms", "ok"), non_empty=False)
     if results.empty:
         raise ValueError("results is empty: the load test sent no request.")
-    wall = float(wall_s if wall_s is not None else results.attrs.get("wall_s", 0.0))
+    wall = check_number("wall_s", wall_s if wall_s is not None else results.attrs.get("wall_s", 0.0))
     if wall <= 0:
         raise ValueError("wall_s must be the positive duration of the test in seconds.")
     ok = results["ok"].to_numpy(dtype=bool)
@@ -114,7 +120,10 @@ def plot_latency_histogram(results: pd.DataFrame, ax=None, title: str = "Latency
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.2), dpi=80)
+    check_frame("results", results, required=("latency_ms", "ok"))
     latencies = results.loc[results["ok"], "latency_ms"].to_numpy(dtype=float)
+    if not latencies.size:
+        raise ValueError("results has no successful request, so there is no latency to plot.")
     ax.hist(latencies, bins=40, color="tab:blue", alpha=0.8)
     for q, style in ((50, "-"), (95, "--"), (99, ":")):
         value = float(np.percentile(latencies, q))

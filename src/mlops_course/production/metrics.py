@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from mlops_course.checks import check_frame, check_number
+
 #: Upper bounds (seconds) of the latency histogram's buckets; ``+Inf`` is added by the client.
 LATENCY_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5)
 REQUESTS = "model_requests"
@@ -120,8 +122,10 @@ def histogram_quantile(q: float, buckets: pd.DataFrame) -> float:
         The estimated quantile (an upper bound of a finite bucket when the quantile falls in
         the last, open bucket); NaN when there are no observations.
     """
+    check_number("q (a quantile)", q, low=0.0, high=1.0)
     if not 0.0 <= float(q) <= 1.0:
         raise ValueError(f"q must be a quantile between 0 and 1, got {q!r}.")
+    check_frame("buckets", buckets, non_empty=False)
     if not {"le", "value"} <= set(buckets.columns):
         raise ValueError("buckets needs the columns 'le' and 'value' (the _bucket samples of one histogram).")
     table = sorted((float(le), float(v)) for le, v in zip(buckets["le"], buckets["value"], strict=True))

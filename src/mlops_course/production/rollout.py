@@ -16,6 +16,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import (
+    BadType,
+    BadValue,
+    check_callable,
+    check_count,
+    check_frame,
+    check_names,
+    check_number,
+    describe,
+)
+
 Predictor = Callable[[pd.DataFrame], tuple[int, np.ndarray]]
 
 
@@ -25,14 +36,18 @@ def in_share(key: str, share: float, salt: str = "canary") -> bool:
     Hashing makes the split sticky: the same key always gets the same answer for a salt,
     so one applicant is not scored by two models on two visits.
     """
-    if not 0.0 <= float(share) <= 1.0:
-        raise ValueError(f"share must be between 0 and 1, got {share!r}.")
+    share = check_number("share", share, low=0.0, high=1.0)
     digest = hashlib.sha256(f"{salt}:{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < float(share)
 
 
 def split_traffic(keys: Sequence[str], share: float, salt: str = "canary") -> np.ndarray:
     """Boolean mask: ``True`` for the keys routed to the new model (see :func:`in_share`)."""
+    if isinstance(keys, (str, bytes)) or not isinstance(keys, (Sequence, pd.Series, np.ndarray, pd.Index)):
+        raise BadType(
+            f"keys must be a list of keys (e.g. application ids), got {keys!r:.60}; for one key use in_share."
+        )
+    share = check_number("share", share, low=0.0, high=1.0)
     return np.array([in_share(str(k), share, salt) for k in keys], dtype=bool)
 
 
@@ -61,6 +76,10 @@ def shadow_replay(
         One row per request: ``answer`` (what the caller got), ``primary_version``,
         ``shadow_version``, ``shadow_probability``, ``primary_ok``, ``shadow_ok``.
     """
+    check_callable("primary", primary, "a predictor (frame -> (version, probabilities))")
+    check_callable("shadow", shadow, "a predictor (frame -> (version, probabilities))")
+    features = check_names("features", features)
+    check_frame("requests", requests, required=features, non_empty=False)
     rows = []
     for i in range(len(requests)):
         one = requests.iloc[[i]][list(features)]
@@ -94,8 +113,14 @@ def canary_replay(
         One row per request: ``arm`` (``"stable"``/``"canary"``), ``version``,
         ``probability``, ``latency_ms`` and ``ok``, indexed like ``requests``.
     """
+    check_callable("stable", stable, "a predictor (frame -> (version, probabilities))")
+    check_callable("canary", canary, "a predictor (frame -> (version, probabilities))")
+    features = check_names("features", features)
+    check_frame("requests", requests, non_empty=False)
     if key_column not in requests.columns:
         raise ValueError(f"requests needs the key column {key_column!r} to split traffic by.")
+    check_frame("requests", requests, required=features, non_empty=False)
+    share = check_number("share", share, low=0.0, high=1.0)
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number of at least 1, got {batch_size!r}.")
     to_canary = split_traffic(requests[key_column].astype(str).tolist(), share, salt)
@@ -157,7 +182,8 @@ def calibration_interval(labels: object, probabilities: object, confidence: floa
     """
     from scipy.stats import norm
 
-    y, p = np.asarray(labels, dtype=float), np.asarray(probabilities, dtype=float)
+    confidence = check_number("confidence", confidence, low=0.5, high=1.0, high_open=True)
+    y, p = _floats("labels", labels), _floats("probabilities", probabilities)
     if y.shape != p.shape or y.ndim != 1:
         raise ValueError(f"labels and probabilities must be 1-d and of one length, got {y.shape} and {p.shape}.")
     if len(y) < 2 or np.isnan(y).any() or np.isnan(p).any():
@@ -177,6 +203,14 @@ def calibration_interval(labels: object, probabilities: object, confidence: floa
     }
 
 
+def _floats(name: str, values: object) -> np.ndarray:
+    """``values`` as a float array, or a clear error naming the argument (``None``, ``'low'``)."""
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise BadType(f"{name} must be numbers, got {describe(values)}.") from None
+
+
 def required_sample_size(rate_a: float, difference: float, *, alpha: float = 0.05, power: float = 0.8) -> int:
     """Requests per arm a two-proportion test needs to detect ``difference`` with the given power.
 
@@ -194,6 +228,10 @@ def required_sample_size(rate_a: float, difference: float, *, alpha: float = 0.0
     """
     from scipy.stats import norm
 
+    rate_a = check_number("rate_a", rate_a, low=0.0, high=1.0, low_open=True, high_open=True)
+    difference = check_number("difference", difference, low=-1.0, high=1.0)
+    alpha = check_number("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
+    power = check_number("power", power, low=0.0, high=1.0, low_open=True, high_open=True)
     rate_b = float(rate_a) + float(difference)
     if not (0 < float(rate_a) < 1 and 0 < rate_b < 1) or float(difference) == 0:
         raise ValueError(
@@ -221,7 +259,15 @@ def arm_metrics(log: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFr
         rounded. Different arms see different applicants, so compare quality across arms
         only with enough labelled requests.
     """
+    check_frame("log", log, non_empty=False)
     missing = {"arm", "probability", "latency_ms", "ok"} - set(log.columns)
+    if labels is not None and not isinstance(labels, pd.Series):
+        raise BadType(f"labels must be a pandas Series indexed like log (or None), got {type(labels).__name__}.")
+    if labels is not None and len(labels) and len(log) and not labels.index.isin(log.index).any():
+        raise BadValue(
+            "labels share no index label with log, so no request would count as labelled; "
+            "index labels like the requests you replayed (labels = frame.loc[log.index, 'defaulted'])."
+        )
     if missing:
         raise ValueError(f"log lacks columns {sorted(missing)}; pass what canary_replay returned.")
     rows = {}
@@ -267,6 +313,10 @@ def two_proportion_test(
     """
     from scipy.stats import norm
 
+    n_a, n_b = check_count("arm a: n_a", n_a, low=1), check_count("arm b: n_b", n_b, low=1)
+    successes_a = check_count("arm a: successes_a", successes_a, high=n_a)
+    successes_b = check_count("arm b: successes_b", successes_b, high=n_b)
+    confidence = check_number("confidence", confidence, low=0.5, high=1.0, high_open=True)
     for name, s, n in (("a", successes_a, n_a), ("b", successes_b, n_b)):
         if int(n) < 1 or not 0 <= int(s) <= int(n):
             raise ValueError(f"arm {name}: need n >= 1 and 0 <= successes <= n, got successes={s!r}, n={n!r}.")

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from mlops_course.checks import check_frame, check_number, check_path, wrong_type_mask
 from mlops_course.data import FEATURES, ID_COLUMN, MONTH_COLUMN, TARGET, VALID_RANGES, dataset_fingerprint
 from mlops_course.workflows.runner import DataValidationError
 
@@ -47,7 +48,7 @@ def ingest(out_csv: str | Path, *, seed: int = 42, scenario: str = "baseline", n
 
 
 def batch_problems(frame: pd.DataFrame, max_null_share: float = 0.01) -> list[str]:
-    """What is wrong with a batch: missing columns, too many nulls, values out of range.
+    """What is wrong with a batch: missing columns, too many nulls, values that are not numbers or out of range.
 
     Args:
         frame: a batch of applications.
@@ -56,8 +57,8 @@ def batch_problems(frame: pd.DataFrame, max_null_share: float = 0.01) -> list[st
     Returns:
         One sentence per problem; empty when the batch is fine.
     """
-    if not 0.0 <= max_null_share < 1.0:
-        raise ValueError(f"max_null_share must be in [0, 1), got {max_null_share!r}.")
+    max_null_share = check_number("max_null_share", max_null_share, low=0.0, high=1.0, high_open=True)
+    check_frame("frame", frame, non_empty=False)
     required = [ID_COLUMN, MONTH_COLUMN, *FEATURES, TARGET]
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -71,6 +72,9 @@ def batch_problems(frame: pd.DataFrame, max_null_share: float = 0.01) -> list[st
             problems.append(f"{column} has {share:.1%} nulls (at most {max_null_share:.0%} allowed)")
     for column, (low, high) in VALID_RANGES.items():
         values = pd.to_numeric(frame[column], errors="coerce")
+        wrong = int(wrong_type_mask(frame[column]).sum())
+        if wrong:
+            problems.append(f"{column} has {wrong} value(s) that are not numbers")
         bad = int(((values < low) | (values > high)).sum())
         if bad:
             problems.append(f"{column} has {bad} value(s) outside [{low}, {high}]")
@@ -86,7 +90,7 @@ def validate(data_csv: str | Path, out_csv: str | Path, *, max_null_share: float
     Raises:
         DataValidationError: the batch breaks the contract; the message lists every problem.
     """
-    frame = pd.read_csv(data_csv)
+    frame = pd.read_csv(check_path("data_csv", data_csv, kind="file"))
     problems = batch_problems(frame, max_null_share)
     if problems:
         raise DataValidationError(f"batch rejected ({len(frame)} rows): " + "; ".join(problems))
@@ -96,6 +100,7 @@ def validate(data_csv: str | Path, out_csv: str | Path, *, max_null_share: float
 
 def split_train_eval(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a batch by month: the last :data:`EVAL_MONTHS` months evaluate, the rest train."""
+    check_frame("frame", frame, required=[MONTH_COLUMN])
     months = sorted(frame[MONTH_COLUMN].astype(str).unique())
     if len(months) <= EVAL_MONTHS:
         raise ValueError(
@@ -110,7 +115,7 @@ def train(data_csv: str | Path, model_path: str | Path, *, seed: int = 42, C: fl
     """Fit the credit pipeline (preprocessing + logistic regression) on the training months; returns rows used."""
     from mlops_course.models import train_credit_model
 
-    train_part, _ = split_train_eval(pd.read_csv(data_csv))
+    train_part, _ = split_train_eval(pd.read_csv(check_path("data_csv", data_csv, kind="file")))
     model = train_credit_model(train_part, "logistic", random_state=seed, C=C)
     with open(model_path, "wb") as handle:
         pickle.dump(model, handle)  # an intermediate artifact of this run only; MLflow stores the real one
@@ -127,7 +132,7 @@ def evaluate(
     """
     from mlops_course.models import evaluate_credit_model
 
-    _, eval_part = split_train_eval(pd.read_csv(data_csv))
+    _, eval_part = split_train_eval(pd.read_csv(check_path("data_csv", data_csv, kind="file")))
     with open(model_path, "rb") as handle:
         model = pickle.load(handle)
     metrics: dict[str, Any] = evaluate_credit_model(model, eval_part)

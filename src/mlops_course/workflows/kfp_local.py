@@ -163,7 +163,7 @@ def pipeline_graph(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         upstream tasks and carries the group's condition (nested groups' conditions
         joined with ``&&``).
     """
-    if "root" not in spec or "components" not in spec:
+    if not isinstance(spec, Mapping) or "root" not in spec or "components" not in spec:
         raise ValueError("spec must be a compiled KFP pipeline spec with 'root' and 'components' keys.")
     components = spec["components"]
     graph: dict[str, dict[str, Any]] = {}
@@ -219,7 +219,7 @@ def task_inputs(spec: Mapping[str, Any]) -> dict[str, dict[str, str]]:
         parameter, ``"<task>.<output>"`` for another task's output parameter or artifact
         (``"train.model"``, ``"gate.Output"``), ``"constant:<value>"`` for a literal.
     """
-    if "root" not in spec or "components" not in spec:
+    if not isinstance(spec, Mapping) or "root" not in spec or "components" not in spec:
         raise ValueError("spec must be a compiled KFP pipeline spec with 'root' and 'components' keys.")
     components = spec["components"]
     found: dict[str, dict[str, str]] = {}
@@ -265,6 +265,8 @@ def condition_holds(condition: str, values: Mapping[str, Any]) -> bool:
     Returns:
         Whether the condition is true, i.e. whether the task would run.
     """
+    if not isinstance(condition, str):
+        raise TypeError(f"condition must be a task's condition string (see pipeline_graph), got {condition!r:.60}.")
     channels = condition_channels(condition)
     unknown = [c for c in channels if c not in values]
     if unknown:

@@ -1,0 +1,224 @@
+"""One small way to check what learners pass to the package's public functions.
+
+Each ``check_*`` returns the value (converted where that helps: a float, an int, a
+``Path``) or raises an :class:`ArgumentError` whose message names the argument, what it
+got and what is allowed. In a notebook the error shows as that message and the learner's
+own lines, not as a long traceback through pandas::
+
+    frame = check_frame("frame", frame, required=["age"], numeric=["age"])
+    share = check_number("max_null_share", share, low=0, high=1)
+    n = check_count("n_rows", n, low=1)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import traceback
+from collections.abc import Callable, Collection, Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+class ArgumentError(Exception):
+    """A public function was called with an argument it cannot use; the message says which and why."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a full traceback: the learner's own frames, then the message."""
+        frames = [
+            frame
+            for frame in traceback.extract_tb(self.__traceback__)
+            if not str(Path(frame.filename).resolve()).startswith(_PACKAGE_DIR)
+        ]
+        lines = [line.rstrip("\n") for line in traceback.format_list(frames[-3:])]
+        return [*lines, f"{type(self).__name__}: {self}"]
+
+
+class BadValue(ArgumentError, ValueError):
+    """The argument has the right kind but a value that is not allowed (NaN, out of range, unknown name, ...)."""
+
+
+class BadType(ArgumentError, TypeError, ValueError):
+    """The argument is of the wrong kind (``None``, a string for a number, ...).
+
+    Also a ``ValueError``, so code that catches bad values catches it too.
+    """
+
+
+def describe(value: object, limit: int = 60) -> str:
+    """A short description of ``value`` for an error message: its repr (cut) and, for containers, its type."""
+    if isinstance(value, pd.DataFrame):
+        return f"a DataFrame with {len(value)} rows and columns {list(map(str, value.columns))[:8]}"
+    if isinstance(value, pd.Series):
+        return f"a Series of {len(value)} values"
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if value is None or isinstance(value, (bool, numbers.Number, str)):
+        return text
+    return f"{text} ({type(value).__name__})"
+
+
+def check_frame(
+    name: str,
+    value: object,
+    *,
+    required: Iterable[str] = (),
+    numeric: Iterable[str] = (),
+    non_empty: bool = True,
+) -> pd.DataFrame:
+    """A DataFrame with the ``required`` columns, ``numeric`` columns that hold numbers, and rows unless ``non_empty`` is False."""
+    if not isinstance(value, pd.DataFrame):
+        raise BadType(f"{name} must be a pandas DataFrame, got {describe(value)}.")
+    missing = [c for c in required if c not in value.columns]
+    if missing:
+        raise BadValue(
+            f"{name} lacks the column(s) {missing}; it has {list(map(str, value.columns))}. Required: {list(required)}."
+        )
+    if non_empty and value.empty:
+        raise BadValue(f"{name} has no rows; pass at least one record.")
+    for column in numeric:
+        if column in value.columns:
+            check_numeric_series(f"{name}[{column!r}]", value[column])
+    return value
+
+
+def check_numeric_series(name: str, values: pd.Series) -> pd.Series:
+    """A Series whose present values are all numbers (``'forty'`` is not)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values
+    not_numbers = wrong_type_mask(values)
+    if not_numbers.any():
+        examples = list(dict.fromkeys(values[not_numbers].astype(str)))[:3]
+        raise BadType(f"{name} must hold numbers, got {int(not_numbers.sum())} value(s) that are not, e.g. {examples}.")
+    return pd.to_numeric(values)
+
+
+def wrong_type_mask(values: pd.Series) -> pd.Series:
+    """True where a value is present but is not a number (what data checks report as ``wrong_type``)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return pd.Series(False, index=values.index)
+    coerced = pd.to_numeric(values, errors="coerce")
+    return values.notna() & (coerced.isna() | values.map(lambda v: isinstance(v, bool)))
+
+
+def check_number(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_none: bool = False,
+) -> Any:
+    """A finite real number within ``[low, high]`` (bounds excluded when ``*_open``); returns it as a float."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise BadType(f"{name} must be a number{_range_text(low, high, low_open, high_open)}, got {describe(value)}.")
+    number = float(value)
+    if not math.isfinite(number):
+        raise BadValue(f"{name} must be a finite number{_range_text(low, high, low_open, high_open)}, got {value!r}.")
+    too_low = low is not None and (number <= low if low_open else number < low)
+    too_high = high is not None and (number >= high if high_open else number > high)
+    if too_low or too_high:
+        raise BadValue(f"{name} must be a number{_range_text(low, high, low_open, high_open)}, got {value!r}.")
+    return number
+
+
+def check_count(name: str, value: object, *, low: int = 0, high: int | None = None) -> int:
+    """A whole number (``3`` or ``3.0``, not ``3.5`` or ``True``) within ``[low, high]``; returns it as an int."""
+    allowed = f"a whole number >= {low}" + (f" and <= {high}" if high is not None else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise BadType(f"{name} must be {allowed}, got {describe(value)}.")
+    number = float(value)
+    if not math.isfinite(number) or number != int(number):
+        raise BadValue(f"{name} must be {allowed}, got {value!r}.")
+    count = int(number)
+    if count < low or (high is not None and count > high):
+        raise BadValue(f"{name} must be {allowed}, got {value!r}.")
+    return count
+
+
+def check_choice(name: str, value: object, allowed: Collection[Any]) -> Any:
+    """One of ``allowed`` (names, modes, kinds)."""
+    try:
+        ok = value in allowed
+    except TypeError:  # an unhashable value asked of a set
+        ok = False
+    if not ok:
+        raise BadValue(f"{name} must be one of {', '.join(map(repr, allowed))}; got {describe(value)}.")
+    return value
+
+
+def check_names(name: str, value: object, allowed: Collection[str] | None = None) -> list[str]:
+    """A list of names; a single string means that one name (never its characters)."""
+    if isinstance(value, str):
+        names = [value]
+    elif value is None or not isinstance(value, Iterable) or isinstance(value, (bytes, pd.DataFrame)):
+        raise BadType(f"{name} must be a name or a list of names, got {describe(value)}.")
+    else:
+        names = list(value)
+    wrong = [v for v in names if not isinstance(v, str)]
+    if wrong:
+        raise BadType(f"{name} must hold names (strings), got {describe(wrong)}.")
+    if allowed is not None:
+        unknown = [v for v in names if v not in allowed]
+        if unknown:
+            raise BadValue(f"{name} has unknown name(s) {unknown}; allowed: {', '.join(map(repr, allowed))}.")
+    return names
+
+
+def check_callable(name: str, value: object, what: str = "a function") -> Callable[..., Any]:
+    """Something that can be called (a model's predict, a client); ``None`` or a URL is not."""
+    if not callable(value):
+        hint = (
+            " (a URL is not; wrap it in a client, e.g. ModelHttpClient(url).predict)" if isinstance(value, str) else ""
+        )
+        raise BadType(f"{name} must be {what} that can be called, got {describe(value)}{hint}.")
+    return value
+
+
+def check_path(name: str, value: object, *, kind: Literal["file", "dir", "any"] = "any") -> Path:
+    """A path (string or ``Path``) that exists, and is a file or a folder when ``kind`` says so."""
+    if not isinstance(value, (str, Path)) or (isinstance(value, str) and not value):
+        raise BadType(f"{name} must be a path (a string or pathlib.Path), got {describe(value)}.")
+    path = Path(value)
+    exists = {"file": path.is_file, "dir": path.is_dir, "any": path.exists}[kind]()
+    if not exists:
+        what = {"file": "an existing file", "dir": "an existing folder", "any": "an existing path"}[kind]
+        raise BadValue(f"{name} must be {what}; {str(path)!r} is not.")
+    return path
+
+
+def _range_text(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if low is None and high is None:
+        return ""
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {low:g}"
+    assert high is not None
+    return f" {'<' if high_open else '<='} {high:g}"
+
+
+__all__ = [
+    "ArgumentError",
+    "BadType",
+    "BadValue",
+    "check_callable",
+    "check_choice",
+    "check_count",
+    "check_frame",
+    "check_names",
+    "check_number",
+    "check_numeric_series",
+    "check_path",
+    "describe",
+    "wrong_type_mask",
+]
