@@ -77,6 +77,9 @@ class GradeOptions:
     late: LatePolicy | None = None
     #: ``--extensions``: CSV ``student_id, due[, exercise]``
     extensions: Path | None = None
+    #: fork each kernel from a pre-imported template (:mod:`.fork_provisioner`); falls back
+    #: to a fresh kernel per submission where forking is unavailable
+    fast: bool = field(default_factory=lambda: os.environ.get("MLOPS_COURSE_FAST_GRADING", "") == "1")
 
 
 def load_exercises(source: Path) -> dict[str, Exercise]:
@@ -221,7 +224,9 @@ def apply_outcome(result: dict[str, Any], spec: ExerciseSpec, outcome: JobOutcom
         result["status"], result["message"] = "graded", ""
 
 
-def grade_task(task: Task, options: GradeOptions, work_root: Path, hide: list[Path]) -> dict[str, Any]:
+def grade_task(
+    task: Task, options: GradeOptions, work_root: Path, hide: list[Path], template: str | None = None
+) -> dict[str, Any]:
     """Grade one (student, exercise); never raises for a bad submission."""
     what = f"{task.student_id}/{task.path.name}"
     if not task.path.is_file():
@@ -244,7 +249,8 @@ def grade_task(task: Task, options: GradeOptions, work_root: Path, hide: list[Pa
         result["flags"] = sorted({*result["flags"], "reordered"})
     graded = with_setup_cell(merge(task.exercise.notebook, task.exercise.spec, solutions))
     label = f"{task.exercise.stem}-{task.student_id}"
-    outcome = run_job(graded, work_root, options.limits, hide, "".join(c if c.isalnum() else "_" for c in label))
+    name = "".join(c if c.isalnum() else "_" for c in label)
+    outcome = run_job(graded, work_root, options.limits, hide, name, template)
     apply_outcome(result, task.exercise.spec, outcome, options.limits)
     return result
 
@@ -278,6 +284,25 @@ def hidden_paths(submissions: Path, options: GradeOptions, work_root: Path) -> l
     keep = [Path(sys.prefix).resolve(), Path(__file__).resolve().parent]
     found = {p.resolve() for p in candidates if p.exists()}
     return sorted(p for p in found if not any(k == p or p in k.parents for k in keep))
+
+
+def _start_template(options: GradeOptions, notebooks: list[NotebookNode], work_root: Path) -> Any:
+    """The kernel template of the fast path, or None (today's path; says why once)."""
+    if not options.fast or options.limits.sandbox != "auto":
+        return None
+    from mlops_course.grading.fork_provisioner import Template, availability, modules_for, template_folder
+    from mlops_course.grading.jobs import _mpl_cache
+
+    ok, why = availability()
+    template = None
+    if ok:
+        unique = list({id(nb): nb for nb in notebooks}.values())
+        template = Template(modules_for(unique), template_folder(work_root), _mpl_cache())
+        if not template.ready:
+            why, template = f"the kernel template did not start: {template.info}", None
+    if template is None:
+        print(f"grade: fast path unavailable, each kernel starts fresh ({why})", file=sys.stderr)
+    return template
 
 
 def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
@@ -314,10 +339,12 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
         file=sys.stderr,
         desc="grading",
     )
+    template = _start_template(options, [t.exercise.notebook for t in todo], work_root) if todo else None
     pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
     try:
         with pool:
-            futures = {pool.submit(grade_task, t, options, work_root, hide): t for t in todo}
+            socket = template.socket if template is not None else None
+            futures = {pool.submit(grade_task, t, options, work_root, hide, socket): t for t in todo}
             for future in as_completed(futures):
                 task = futures[future]
                 try:
@@ -335,6 +362,8 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
         raise
     finally:
         bar.close()
+        if template is not None:
+            template.stop()
         shutil.rmtree(work_root, ignore_errors=True)
         finalize(options.out, reviews, policies, times)
         results = write_gradebook(options.out)

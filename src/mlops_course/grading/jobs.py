@@ -120,7 +120,9 @@ def _process_limit() -> int:
     return mine + 512
 
 
-def run_job(nb: NotebookNode, work_root: Path, limits: Limits, hide: list[Path], label: str) -> JobOutcome:
+def run_job(
+    nb: NotebookNode, work_root: Path, limits: Limits, hide: list[Path], label: str, template: str | None = None
+) -> JobOutcome:
     """Run a notebook (already merged, setup cell included) in a fresh job folder.
 
     Args:
@@ -129,6 +131,8 @@ def run_job(nb: NotebookNode, work_root: Path, limits: Limits, hide: list[Path],
         limits: time, memory and output limits.
         hide: folders the kernel must not see (solutions, submissions, grades, ...).
         label: a name for the job folder.
+        template: the socket of a kernel template to fork the kernel from (the fast
+            path, namespaces only), or None to start a fresh kernel.
 
     Returns:
         The runner's events and how the run ended.
@@ -150,13 +154,15 @@ def run_job(nb: NotebookNode, work_root: Path, limits: Limits, hide: list[Path],
             max_processes=_process_limit(),
             mpl_cache=_mpl_cache(),
         )
-        write_kernelspec(job_dir / "jupyter", KERNEL_NAME, sandbox)
+        fork = template if mode == "namespaces" else None
+        write_kernelspec(job_dir / "jupyter", KERNEL_NAME, sandbox, fork)
         job = {
             "notebook": str(notebook),
             "kernel_name": KERNEL_NAME,
             "cell_timeout": limits.cell_timeout,
             "output_limit": limits.output_bytes,
             "delete_notebook": mode != "namespaces",
+            "forked": fork is not None,
         }
         (job_dir / JOB_FILE).write_text(json.dumps(job))
         _execute(job_dir, limits, outcome)

@@ -33,9 +33,11 @@ import sys
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 UNSHARE_ARGS = ("--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child")
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT, _MS_BIND, _MS_REC = 1, 2, 4, 8, 32, 4096, 16384
+_MS_PRIVATE_REC = (1 << 18) | _MS_REC
 _FLAG_NAMES = {"nosuid": _MS_NOSUID, "nodev": _MS_NODEV, "noexec": _MS_NOEXEC, "ro": _MS_RDONLY}
 _KEEP_WRITABLE = ("/proc", "/sys", "/dev", "/tmp")
 NS_WORKDIR = "/tmp/work"
@@ -90,8 +92,11 @@ def kernel_argv(config_path: Path, mode: str) -> list[str]:
     return inner
 
 
-def write_kernelspec(folder: Path, name: str, config: SandboxConfig) -> Path:
+def write_kernelspec(folder: Path, name: str, config: SandboxConfig, template_socket: str | None = None) -> Path:
     """Write a kernelspec ``name`` under ``folder/kernels`` (use ``folder`` as JUPYTER_PATH).
+
+    With ``template_socket`` the kernel is forked from that kernel template by the
+    ``mlops-course-fork`` provisioner (:mod:`.fork_provisioner`) instead of started.
 
     Returns:
         The sandbox config file the kernelspec refers to.
@@ -100,13 +105,18 @@ def write_kernelspec(folder: Path, name: str, config: SandboxConfig) -> Path:
     spec_dir.mkdir(parents=True, exist_ok=True)
     config_path = folder / f"{name}-sandbox.json"
     config_path.write_text(json.dumps(asdict(config)))
-    spec = {
+    spec: dict[str, Any] = {
         "argv": kernel_argv(config_path, config.mode),
         "display_name": "Python 3 (grading)",
         "language": "python",
         "interrupt_mode": "message",
         "metadata": {"debugger": False},
     }
+    if template_socket is not None:
+        from mlops_course.grading.fork_provisioner import provisioner_stanza
+
+        spec["argv"] = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        spec["metadata"]["kernel_provisioner"] = provisioner_stanza(template_socket, str(config_path))
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     return config_path
 
@@ -176,10 +186,12 @@ def paths_to_keep() -> list[str]:
     return [p for p in masked if not any(other != p and _under(p, other) for other in masked)]
 
 
-def isolate_filesystem(config: SandboxConfig) -> None:
+def isolate_filesystem(config: SandboxConfig, keep_paths: list[str] | None = None) -> None:
     """Private /tmp and /dev/shm, masked home and work folders, hidden folders, everything
-    else read-only."""
-    keep = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in paths_to_keep() if os.path.isdir(path)}
+    else read-only. ``keep_paths`` overrides :func:`paths_to_keep` (a forked kernel template has
+    the kernel's environment, so it cannot compute them itself)."""
+    wanted = paths_to_keep() if keep_paths is None else keep_paths
+    keep = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in wanted if os.path.isdir(path)}
     for root in MASKED_ROOTS:
         if root == "/tmp":
             _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={config.tmp_bytes},mode=1777")
@@ -244,18 +256,19 @@ def kernel_env(config: SandboxConfig) -> dict[str, str]:
     return env
 
 
-def launch(config_path: str, argv: list[str]) -> None:
-    """Enter the sandbox and ``exec`` the kernel (never returns)."""
-    config = SandboxConfig(**json.loads(Path(config_path).read_text()))
-    conn_index = argv.index("-f") + 1
-    connection = Path(argv[conn_index]).read_bytes()
+def enter(config: SandboxConfig, connection: bytes, conn_file: str, kept: list[str] | None = None) -> str:
+    """Inside fresh namespaces (or none): isolate the file system, prepare the work folder,
+    silence stdin/stdout, set the rlimits; returns where the connection file now is.
+
+    Shared by :func:`launch` (today's path, then ``exec``) and the forked kernel template.
+    """
     mpl_files = {}
     if config.mpl_cache and os.path.isdir(config.mpl_cache):
         for entry in os.scandir(config.mpl_cache):
             if entry.is_file() and entry.name.endswith(".json"):
                 mpl_files[entry.name] = Path(entry.path).read_bytes()
     if config.mode == "namespaces":
-        isolate_filesystem(config)
+        isolate_filesystem(config, kept)
     work = Path(config.workdir)
     (work / ".config" / "matplotlib").mkdir(parents=True, exist_ok=True)
     for name, data in mpl_files.items():
@@ -264,12 +277,23 @@ def launch(config_path: str, argv: list[str]) -> None:
         conn_path = Path("/tmp/.kernel-connection.json")
         conn_path.write_bytes(connection)
         os.chmod(conn_path, 0o600)
-        argv[conn_index] = str(conn_path)
+        conn_file = str(conn_path)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):
         os.dup2(devnull, fd)
+    if devnull > 2:
+        os.close(devnull)
     os.chdir(work)
     _set_limits(config)
+    return conn_file
+
+
+def launch(config_path: str, argv: list[str]) -> None:
+    """Enter the sandbox and ``exec`` the kernel (never returns)."""
+    config = SandboxConfig(**json.loads(Path(config_path).read_text()))
+    conn_index = argv.index("-f") + 1
+    connection = Path(argv[conn_index]).read_bytes()
+    argv[conn_index] = enter(config, connection, argv[conn_index])
     os.execve(argv[0], argv, kernel_env(config))
 
 
