@@ -1,10 +1,15 @@
 """Grading speed on this machine (not a test): ``python benchmarks/grading_benchmark.py``.
 
-Grades N copies of an exercise's solution (default: 40 of ex0) sequentially and with all
-workers, and measures two floors: a bare kernel that starts and imports the exercise's
-libraries (what any notebook grader pays), and the same imports run through our full
-pipeline (runner, sandbox, setup cell) without tests. Prints seconds per submission, wall
-and CPU (CPU sums the child processes, so it is meaningful on a busy machine).
+Grades N copies of an exercise's solution with today's path (a fresh kernel per
+submission) and the fast path (kernels forked from a pre-imported template), and
+measures the floors: a bare kernel that starts and imports the exercise's libraries (what
+any notebook grader pays), and the same imports through our pipeline without tests, on
+both paths (the fast one is the grader's own overhead per submission). ``--nbgrader``
+also runs nbgrader 0.9.6's ``autograde`` on the same submissions, installed in a
+throwaway venv (needs PyPI). ``--class-estimate`` grades one solution of every exercise
+on the fast path and extrapolates to 100 learners x the exercises. Prints seconds per
+submission, wall and CPU (CPU sums the child processes, so it is meaningful on a busy
+machine), the load average, and the ratios.
 """
 
 from __future__ import annotations
@@ -68,12 +73,30 @@ def pipeline_floor(modules: list[str], n: int, work: Path) -> None:
         run_job(with_setup_cell(nb), work, Limits(), [], "floor")
 
 
+def pipeline_floor_fast(modules: list[str], n: int, work: Path) -> None:
+    from mlops_course.grading.fork_provisioner import Template
+
+    template = Template(modules, work / "template")
+    try:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "mlops-course", "display_name": "x", "language": "python"}
+        cell = nbformat.v4.new_code_cell("\n".join(f"import {m}" for m in modules))
+        cell.metadata["nbgrader"] = {"schema_version": 3, "grade_id": "t", "grade": True, "locked": True, "points": 1}
+        nb.cells = [cell]
+        for _ in range(n):
+            run_job(with_setup_cell(nb), work, Limits(), [], "floor", template.socket)
+    finally:
+        template.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exercise", default="ex0_how_exercises_work")
     parser.add_argument("-n", type=int, default=40)
     parser.add_argument("--floor-n", type=int, default=10)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--nbgrader", action="store_true", help="also time nbgrader autograde (throwaway venv)")
+    parser.add_argument("--class-estimate", action="store_true", help="time every exercise on the fast path")
     args = parser.parse_args()
     solution = paths.SOLUTIONS_DIR / f"{args.exercise}.ipynb"
     root = Path(tempfile.mkdtemp(prefix="grading-bench-"))
@@ -85,19 +108,61 @@ def main() -> None:
         print(f"{args.exercise}: imports {', '.join(modules)}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
         _timed("floor: bare kernel + imports", args.floor_n, lambda: bare_kernel(modules, args.floor_n))
         (root / "work").mkdir()
-        _timed(
-            "floor: our pipeline + imports, no tests",
+        times = {
+            "bare": _timed("floor: bare kernel + imports", args.floor_n, lambda: bare_kernel(modules, args.floor_n))
+        }
+        times["floor"] = _timed(
+            "floor: today's pipeline + imports, no tests",
             args.floor_n,
             lambda: pipeline_floor(modules, args.floor_n, root / "work"),
         )
-        for workers in (1, args.workers):
+        times["floor_fast"] = _timed(
+            "floor: fast pipeline (template), no tests",
+            args.floor_n,
+            lambda: pipeline_floor_fast(modules, args.floor_n, root / "work"),
+        )
+        for fast in (False, True):
             options = GradeOptions(
-                out=root / f"out{workers}", workers=workers, progress=False, exercises=(args.exercise,)
+                out=root / f"out{fast}", workers=args.workers, progress=False, exercises=(args.exercise,), fast=fast
             )
-            _timed(f"grade, {workers} worker(s)", args.n, lambda options=options: grade(root / "subs", options))
+            label = f"grade {'fast path' if fast else 'today'}, {args.workers} worker(s)"
+            times["fast" if fast else "today"] = _timed(label, args.n, lambda o=options: grade(root / "subs", o))
+        if args.nbgrader:
+            from nbgrader_bench import autograde, nbgrader_venv
+
+            nbgrader_venv()  # installed before timing
+            times["nbgrader"] = _timed("nbgrader autograde", args.n, lambda: autograde(solution, args.n, root))
+        _ratios(times)
+        if args.class_estimate:
+            _class_estimate(root, args.workers)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _ratios(times: dict[str, tuple[float, float]]) -> None:
+    fast = times["fast"][0]
+    print(f"fast path vs today: {times['today'][0] / fast:.2f}x wall, {times['today'][1] / times['fast'][1]:.2f}x CPU")
+    if "nbgrader" in times:
+        print(f"fast path vs nbgrader autograde: {times['nbgrader'][0] / fast:.2f}x wall (target >= 5x)")
+    overhead = times["floor_fast"][0]
+    print(
+        f"fast path overhead per submission (pipeline, imports preloaded, no tests): {overhead:.2f} s (target <= 0.3 s)"
+    )
+    print(f"bare kernel + imports vs fast floor: {times['bare'][0] / overhead:.2f}x")
+
+
+def _class_estimate(root: Path, workers: int) -> None:
+    total = 0.0
+    for solution in sorted(paths.SOLUTIONS_DIR.glob("*.ipynb")):
+        subs = root / f"class-{solution.stem}"
+        for i in range(workers):
+            (subs / f"s{i}").mkdir(parents=True)
+            shutil.copy(solution, subs / f"s{i}" / solution.name)
+        options = GradeOptions(out=root / f"cout-{solution.stem}", workers=workers, progress=False, fast=True)
+        wall, _cpu_s = _timed(f"fast path, {solution.stem}", workers, lambda o=options, s=subs: grade(s, o))
+        total += wall
+    print(f"class estimate, 100 learners x these exercises: {100 * total / 60:.1f} min with {workers} workers")
 
 
 if __name__ == "__main__":

@@ -138,6 +138,8 @@ def test_a_child_cannot_reach_the_template(template: Any) -> None:
         f"else:\n    raise AssertionError('connected to the template')",
     )
     assert _outcomes(outcome) == ["passed: "]
+    killer = "import os, signal\nfor pid in (0, -1, os.getppid(), 1):\n    os.kill(pid, signal.SIGKILL)"
+    assert _outcomes(_run(template, root, killer))[0].startswith("failed")
     assert started.ready
     assert _outcomes(_run(template, root, "assert 1 + 1 == 2")) == ["passed: "]
 

@@ -74,6 +74,7 @@ def _grade(args: argparse.Namespace) -> int:
         shard=shard,
         late=late,
         extensions=Path(args.extensions) if args.extensions else None,
+        fast=args.fast or GradeOptions().fast,
     )
     try:
         results = grade(Path(args.submissions), options)
@@ -192,6 +193,9 @@ def register(subparsers: Any) -> None:
     grade.add_argument("--no-sandbox", action="store_true", help="do not use Linux namespaces (weaker isolation)")
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even unchanged submissions")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.add_argument(
+        "--fast", action="store_true", help="fork kernels from a pre-imported template (Linux namespaces; opt-in)"
+    )
     grade.add_argument(
         "--shard",
         metavar="i/N",

@@ -77,19 +77,29 @@ def template_env(mpl_cache: str | None) -> dict[str, str]:
 class Template:
     """A running kernel template (one per grading run)."""
 
-    def __init__(self, modules: list[str], folder: Path, mpl_cache: str | None = None, timeout: float = 300) -> None:
+    def __init__(
+        self, modules: list[str], folder: Path, mpl_cache: str | None = None, timeout: float = 300, runner: bool = False
+    ) -> None:
+        """A kernel template importing ``modules``, or (``runner``) a runner template."""
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.socket = str(folder / "template.sock")
         self.log = folder / "template.log"
         self.modules = modules
+        if runner:
+            command = ["-m", "mlops_course.grading.runner_template", self.socket]
+            prefixes = ("MLFLOW_", "JUPYTER_", "PYTEST_")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        else:
+            command = ["-Xfrozen_modules=off", "-m", "mlops_course.grading.kernel_template", self.socket]
+            command.append(json.dumps(modules))
+            env = template_env(mpl_cache)
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-Xfrozen_modules=off", "-m", "mlops_course.grading.kernel_template"]
-                + [self.socket, json.dumps(modules)],
+                [sys.executable, *command],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                env=template_env(mpl_cache),
+                env=env,
                 cwd=folder,
                 start_new_session=True,
             )

@@ -121,7 +121,13 @@ def _process_limit() -> int:
 
 
 def run_job(
-    nb: NotebookNode, work_root: Path, limits: Limits, hide: list[Path], label: str, template: str | None = None
+    nb: NotebookNode,
+    work_root: Path,
+    limits: Limits,
+    hide: list[Path],
+    label: str,
+    template: str | None = None,
+    runner_template: str | None = None,
 ) -> JobOutcome:
     """Run a notebook (already merged, setup cell included) in a fresh job folder.
 
@@ -133,6 +139,8 @@ def run_job(
         label: a name for the job folder.
         template: the socket of a kernel template to fork the kernel from (the fast
             path, namespaces only), or None to start a fresh kernel.
+        runner_template: the socket of a runner template (:mod:`.runner_template`) to
+            fork the runner from, or None to start ``python -m ...runner``.
 
     Returns:
         The runner's events and how the run ended.
@@ -165,7 +173,7 @@ def run_job(
             "forked": fork is not None,
         }
         (job_dir / JOB_FILE).write_text(json.dumps(job))
-        _execute(job_dir, limits, outcome)
+        _execute(job_dir, limits, outcome, runner_template)
     finally:
         outcome.duration = time.monotonic() - started
         shutil.rmtree(job_dir, ignore_errors=True)
@@ -186,11 +194,15 @@ def _runner_env(job_dir: Path) -> dict[str, str]:
     return env
 
 
-def _execute(job_dir: Path, limits: Limits, outcome: JobOutcome) -> None:
-    read_fd, write_fd = os.pipe()
-    log_path = job_dir / "runner.log"
+def _start_runner(job_dir: Path, write_fd: int, log_path: Path, runner_template: str | None) -> Any:
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
+        if runner_template is not None:
+            from mlops_course.grading.fork_provisioner import ForkedProcess
+            from mlops_course.grading.runner_template import request_runner
+
+            env = _runner_env(job_dir)
+            return ForkedProcess(request_runner(runner_template, str(job_dir), env, write_fd, log.fileno()))
+        return subprocess.Popen(
             [sys.executable, "-m", "mlops_course.grading.runner", str(job_dir), "--fd", str(write_fd)],
             pass_fds=(write_fd,),
             start_new_session=True,
@@ -200,7 +212,18 @@ def _execute(job_dir: Path, limits: Limits, outcome: JobOutcome) -> None:
             env=_runner_env(job_dir),
             cwd=job_dir,
         )
-    os.close(write_fd)
+
+
+def _execute(job_dir: Path, limits: Limits, outcome: JobOutcome, runner_template: str | None = None) -> None:
+    read_fd, write_fd = os.pipe()
+    log_path = job_dir / "runner.log"
+    try:
+        process = _start_runner(job_dir, write_fd, log_path, runner_template)
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
     _ACTIVE.add(process.pid)
     deadline = time.monotonic() + limits.notebook_timeout
     buffer = b""

@@ -132,6 +132,7 @@ def _enter_namespaces() -> None:
 def supervise(conn: socket.socket) -> int:
     """The forked supervisor: read the request, make the kernel, wait for it or the runner."""
     try:
+        os.setsid()  # its own process group: kill(0, ...) from below never reaches the template
         request = _read_request(conn)
         watch = os.pidfd_open(int(request["runner_pid"]))
         if request["config"]["mode"] == "namespaces":
@@ -173,6 +174,8 @@ def run_kernel(request: dict[str, Any]) -> int:
     from mlops_course.grading import sandbox
 
     _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    os.setsid()  # kill(0, ...) in the kernel reaches its own processes only, not its supervisor
+    Path("/proc/self/oom_score_adj").write_text("1000")  # the kernel, not a template, is the OOM victim
     _close_inherited_fds()
     config = sandbox.SandboxConfig(**request["config"])
     if config.mode == "namespaces":

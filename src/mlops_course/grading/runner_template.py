@@ -1,0 +1,127 @@
+"""A pre-imported runner template: each submission's pytest + nbval runner is a fork of it.
+
+Starting ``python -m mlops_course.grading.runner`` costs about 0.6 s of CPU per
+submission, nearly all of it importing pytest, nbval, jupyter_client and nbformat. On the
+fast path the grader starts this template once; it imports all that, checks it is
+single-threaded, reports on stdout like :mod:`.kernel_template`, then does only
+``accept`` -> ``fork`` -> ``close``. The forked child receives the job over the socket,
+with the verdict pipe and the log file as file descriptors (``SCM_RIGHTS``), takes the
+runner's environment, starts a new session in the job folder and runs
+:func:`.runner.main` exactly as the ``python -m`` runner does. Each submission still has
+its own runner process (fresh pytest state, killed as a tree on the deadline); only the
+imports are shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+from typing import Any
+
+from mlops_course.grading.kernel_template import _libc, _reap, _reply, thread_count
+
+_PR_SET_PDEATHSIG = 1
+
+
+def preload() -> None:
+    from mlops_course.grading import skip_iri_grammar
+
+    skip_iri_grammar()
+    import jupyter_client.manager  # noqa: F401
+    import nbformat  # noqa: F401
+    import nbval.kernel
+    import nbval.plugin  # noqa: F401
+    import psutil  # noqa: F401
+    import pytest  # noqa: F401
+
+    import mlops_course.grading.fork_provisioner
+    import mlops_course.grading.kernel_guard
+    import mlops_course.grading.runner  # noqa: F401
+
+
+def serve(sock_path: str) -> None:
+    """The template: preload, report, then fork one runner per connection."""
+    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    preload()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(128)
+    threads = thread_count()
+    sys.stdout.write(json.dumps({"ready": threads == 1, "threads": threads, "failed": []}) + "\n")
+    sys.stdout.flush()
+    if threads != 1:
+        return
+    while True:
+        _reap()
+        ready, _, _ = select.select([listener], [], [], 0.5)
+        if not ready:
+            continue
+        conn, _ = listener.accept()
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                listener.close()
+                code = run_forked(conn)
+            finally:
+                os._exit(code)
+        conn.close()
+
+
+def run_forked(conn: socket.socket) -> int:
+    """The forked runner: take the job's fds and environment, then run it."""
+    from mlops_course.grading import runner
+
+    msg, fds, _, _ = socket.recv_fds(conn, 1024 * 1024, 2)
+    if len(fds) != 2:
+        return 71
+    while not msg.endswith(b"}"):  # the rest of the request, up to the client's shutdown
+        chunk = conn.recv(1024 * 1024)
+        if not chunk:
+            break
+        msg += chunk
+    request: dict[str, Any] = json.loads(msg)
+    pipe_fd, log_fd = fds
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    for fd in (devnull, log_fd):
+        os.close(fd)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["job_dir"])
+    sys.argv = [sys.executable, "-m", "mlops_course.grading.runner", request["job_dir"], "--fd", str(pipe_fd)]
+    _reply(conn, {"pid": os.getpid()})
+    conn.close()
+    runner.main([request["job_dir"], "--fd", str(pipe_fd)])
+    return 0
+
+
+def request_runner(sock_path: str, job_dir: str, env: dict[str, str], pipe_fd: int, log_fd: int) -> int:
+    """Ask the template for a runner of ``job_dir``; returns its pid."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(60)
+        client.connect(sock_path)
+        payload = json.dumps({"job_dir": job_dir, "env": env}).encode()
+        socket.send_fds(client, [payload], [pipe_fd, log_fd])
+        client.shutdown(socket.SHUT_WR)
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = client.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    answer = json.loads(reply or b"{}")
+    if "pid" not in answer:
+        raise RuntimeError(f"the runner template could not start a runner: {answer}")
+    return int(answer["pid"])
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
