@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sysconfig
 import traceback
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
@@ -22,6 +23,10 @@ from typing import Any, Literal
 import pandas as pd
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_LIBRARY_DIRS = tuple(
+    str(Path(p).resolve())
+    for p in {sysconfig.get_path("stdlib"), sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+)
 
 
 class ArgumentError(Exception):
@@ -29,11 +34,7 @@ class ArgumentError(Exception):
 
     def _render_traceback_(self) -> list[str]:
         """IPython shows this instead of a full traceback: the learner's own frames, then the message."""
-        frames = [
-            frame
-            for frame in traceback.extract_tb(self.__traceback__)
-            if not str(Path(frame.filename).resolve()).startswith(_PACKAGE_DIR)
-        ]
+        frames = [frame for frame in traceback.extract_tb(self.__traceback__) if _is_learner_code(frame.filename)]
         lines = [line.rstrip("\n") for line in traceback.format_list(frames[-3:])]
         return [*lines, f"{type(self).__name__}: {self}"]
 
@@ -47,6 +48,14 @@ class BadType(ArgumentError, TypeError, ValueError):
 
     Also a ``ValueError``, so code that catches bad values catches it too.
     """
+
+
+def _is_learner_code(filename: str) -> bool:
+    """Whether a traceback frame is the learner's (a notebook cell, their script), not the package's or a library's."""
+    if filename.startswith("<"):
+        return True
+    path = str(Path(filename).resolve())
+    return not path.startswith((_PACKAGE_DIR, *_LIBRARY_DIRS))
 
 
 def describe(value: object, limit: int = 60) -> str:

@@ -14,6 +14,8 @@ def environment_variables(values: Mapping[str, str | None]) -> Iterator[None]:
     Args:
         values: name to value; ``None`` removes the variable inside the block.
     """
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must be a dict of variable name -> value, got {type(values).__name__}.")
     saved = {key: os.environ.get(key) for key in values}
     for key, value in values.items():
         if value is None:

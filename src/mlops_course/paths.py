@@ -37,6 +37,9 @@ def course_data_dir(*parts: str) -> Path:
     Returns:
         The folder's path; it exists when this returns.
     """
+    wrong = [p for p in parts if not isinstance(p, str) or not p]
+    if wrong:
+        raise TypeError(f"parts must be folder names (non-empty strings), got {wrong!r}.")
     folder = COURSE_DATA_DIR.joinpath(*parts)
     folder.mkdir(parents=True, exist_ok=True)
     return folder

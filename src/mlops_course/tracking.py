@@ -58,6 +58,8 @@ def learner_scoped_name(name: str, uri: str | None = None) -> str:
     Returns:
         The name to use.
     """
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"name must be a non-empty name such as 'module3-credit-model', got {name!r}.")
     user = os.environ.get("MLFLOW_TRACKING_USERNAME", "").strip()
     if user and is_server(uri or tracking_uri()) and not name.startswith(f"{user}-"):
         return f"{user}-{name}"

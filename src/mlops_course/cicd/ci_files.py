@@ -298,6 +298,10 @@ def ci_secrets(source: str | Path | Mapping[str, Any], kind: str = "gitlab") -> 
     secret: the CI server fills it from its masked variables. Returns ``"<job>: <NAME>"`` lines.
     """
     found = []
+    if not isinstance(source, (str, Path, Mapping)):
+        raise TypeError(
+            f"source must be a CI file's path, its text or its parsed mapping, got {type(source).__name__}."
+        )
     ci = load_ci(source)
     scopes: list[tuple[str, Mapping[str, Any], tuple[str, ...]]] = []
     for job in ci_jobs(ci, kind):

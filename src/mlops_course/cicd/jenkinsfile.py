@@ -202,6 +202,8 @@ def parse_nodes(text: str) -> list[Node]:
 
 def string_value(expression: str) -> str | None:
     """The text of a string literal (``'staging'`` gives ``staging``); ``None`` for anything else."""
+    if not isinstance(expression, str):
+        raise TypeError(f"expression must be a Groovy expression (a string), got {type(expression).__name__}.")
     match = _STRING.match(expression.strip())
     if not match:
         return None
@@ -210,6 +212,8 @@ def string_value(expression: str) -> str | None:
 
 def credentials_id(expression: str) -> str | None:
     """The id in ``credentials('id')``; ``None`` when the value does not come from Jenkins credentials."""
+    if not isinstance(expression, str):
+        raise TypeError(f"expression must be a Groovy expression (a string), got {type(expression).__name__}.")
     match = _CREDENTIALS.match(expression.strip())
     return match.group(2) if match else None
 

@@ -336,7 +336,7 @@ def violation_summary(violations: pd.DataFrame) -> pd.DataFrame:
 
 def _require_frame(frame: object) -> None:
     if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"frame must be a pandas DataFrame, got {type(frame).__name__}.")
+        raise BadType(f"frame must be a pandas DataFrame, got {type(frame).__name__}.")
 
 
 def _require_contract(contract: object) -> None:

@@ -254,7 +254,12 @@ def audit_policy_document(document: Mapping[str, Any] | str, name: str = "policy
         One finding per offending statement and rule.
     """
     if isinstance(document, str):
-        document = json.loads(unquote(document))
+        try:
+            document = json.loads(unquote(document))
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"{name}: document is not a JSON policy document ({exc.msg}), got {str(document)[:60]!r}."
+            ) from None
     if not isinstance(document, Mapping) or "Statement" not in document:
         raise ValueError(f"{name}: a policy document is a dict with a 'Statement' list, got {document!r}.")
     found: list[Finding] = []
@@ -322,6 +327,10 @@ def findings_table(findings: list[Finding]) -> Any:
     """The findings as a small pandas table (one row each)."""
     import pandas as pd
 
+    if isinstance(findings, (str, Mapping)) or not isinstance(findings, (list, tuple)):
+        raise TypeError(
+            f"findings must be a list of findings (what the audit_* functions return), got {findings!r:.60}."
+        )
     return pd.DataFrame([f.__dict__ for f in findings], columns=["resource", "rule", "detail"])
 
 

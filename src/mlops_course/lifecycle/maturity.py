@@ -98,6 +98,10 @@ def next_steps(answers: Mapping[str, bool], limit: int = 3) -> list[str]:
 
 def plot_self_assessment(scores: pd.DataFrame, level: int) -> Figure:
     """Draw the per-area scores of :func:`score_self_assessment` as horizontal bars."""
+    if not isinstance(scores, pd.DataFrame):
+        raise TypeError(f"scores must be the DataFrame score_self_assessment returns, got {type(scores).__name__}.")
+    if level not in (0, 1, 2) or isinstance(level, bool):
+        raise ValueError(f"level must be a maturity level 0, 1 or 2 (see maturity_level), got {level!r}.")
     if not {"area", "score"} <= set(scores.columns):
         raise ValueError(
             f"scores needs columns 'area' and 'score' (from score_self_assessment), got {list(scores.columns)}."

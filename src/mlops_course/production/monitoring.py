@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlops_course.checks import check_frame, check_number
 from mlops_course.psi import PSI_MAJOR
 
 PREDICTION = "prediction"
@@ -21,6 +22,8 @@ LABEL = "defaulted"
 
 def evidently_status(status: Any) -> str:
     """Evidently's test status (an enum such as ``TestStatus.SUCCESS``) as ``PASS``, ``FAIL``, ``WARNING`` or ``ERROR``."""
+    if status is None or isinstance(status, (int, float)):
+        raise TypeError(f"status must be an Evidently test status (e.g. TestStatus.SUCCESS), got {status!r}.")
     name = str(getattr(status, "value", status)).split(".")[-1].upper()
     return "PASS" if name == "SUCCESS" else name
 
@@ -117,6 +120,8 @@ def plot_monitoring_timeline(
     """
     import matplotlib.pyplot as plt
 
+    check_frame("table", table, non_empty=False)
+    threshold = check_number("threshold", threshold)
     if column not in table.columns:
         raise ValueError(f"column {column!r} is not in the table; it has: {', '.join(map(str, table.columns))}.")
     if ax is None:

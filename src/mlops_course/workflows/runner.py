@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlops_course.checks import BadType, describe
 from mlops_course.util import topological_order
 
 STATUSES = ("succeeded", "failed", "skipped")
@@ -173,6 +174,10 @@ def run_workflow(
             parameters, a cycle, a function that cannot take the step's arguments).
         StepFailed: only with ``raise_on_error=True``.
     """
+    if isinstance(steps, (str, Step)) or not isinstance(steps, Iterable):
+        raise BadType(f"steps must be a list of Step objects, got {describe(steps)}.")
+    if params is not None and not isinstance(params, Mapping):
+        raise BadType(f"params must be a dict of run parameters (name -> value), got {describe(params)}.")
     params = dict(params or {})
     ordered = _check_steps(list(steps), params)
     result = WorkflowResult(params=params, records={s.name: StepRecord(s.name) for s in ordered}, outputs={})

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from mlops_course.checks import check_count, check_number
 from mlops_course.psi import PSI_MAJOR
 
 
@@ -39,6 +40,10 @@ class TriggerPolicy:
     min_labelled_rows: int = 1
 
     def __post_init__(self) -> None:
+        check_count("max_days_between_runs", self.max_days_between_runs, low=1)
+        check_count("min_new_rows", self.min_new_rows, low=1)
+        check_number("max_psi", self.max_psi, low=0, low_open=True)
+        check_count("min_labelled_rows", self.min_labelled_rows, low=1)
         if self.max_days_between_runs < 1:
             raise ValueError(f"max_days_between_runs must be at least 1 day, got {self.max_days_between_runs!r}.")
         if self.min_new_rows < 1:
