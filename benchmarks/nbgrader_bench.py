@@ -7,6 +7,7 @@ libraries; nothing is installed into the course's own environment.
 
 from __future__ import annotations
 
+import os
 import shutil
 import site
 import subprocess
@@ -35,6 +36,10 @@ def nbgrader_venv() -> Path:
         )
         (purelib / "course-env.pth").write_text("\n".join(site.getsitepackages()) + "\n")
         subprocess.run([str(python), "-m", "pip", "install", "-q", NBGRADER], check=True)
+        # nbgrader runs the `alembic` command; the course env's script would use the course's python
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--ignore-installed", "--no-deps", "alembic"], check=True
+        )
     return python
 
 
@@ -53,9 +58,9 @@ def autograde(solution: Path, n: int, root: Path) -> None:
         "c.ExecutePreprocessor.timeout = 600\n"
     )
     (course / "nbgrader_config.py").write_text(config)
-    run = {"cwd": course, "check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    env = {**os.environ, "PATH": f"{python.parent}:{os.environ.get('PATH', '')}"}  # nbgrader runs alembic
+    run = {"cwd": course, "check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
     nbgrader = [str(python), "-m", "nbgrader"]
-    subprocess.run([*nbgrader, "db", "assignment", "add", "ps1"], **run)  # type: ignore[call-overload]
     subprocess.run([*nbgrader, "generate_assignment", "ps1", "--force"], **run)  # type: ignore[call-overload]
     for i in range(n):
         folder = course / "submitted" / f"student{i:03d}" / "ps1"

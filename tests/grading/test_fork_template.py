@@ -18,7 +18,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from mlops_course.grading import fork_provisioner, grade
+from mlops_course.grading import fast_path, fork_provisioner, grade
 from mlops_course.grading.jobs import JobOutcome, Limits, run_job, with_setup_cell
 
 pytestmark = pytest.mark.grading
@@ -147,9 +147,22 @@ def test_a_child_cannot_reach_the_template(template: Any) -> None:
 def test_without_forking_grading_falls_back_and_says_so(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(fork_provisioner, "availability", lambda: (False, "no namespaces here"))
+    monkeypatch.setattr(fast_path, "availability", lambda: (False, "no namespaces here"))
     options = grade.GradeOptions(fast=True, progress=False)
-    assert grade._start_template(options, [], tmp_path) is None
+    assert grade._start_fast_path(options, [], tmp_path) is None
     assert "fast path unavailable" in capsys.readouterr().err
-    assert grade._start_template(grade.GradeOptions(fast=False), [], tmp_path) is None
+    assert grade._start_fast_path(grade.GradeOptions(fast=False), [], tmp_path) is None
     assert capsys.readouterr().err == ""
+
+
+def test_a_dead_template_is_restarted(template: Any, tmp_path: Path) -> None:
+    fast = fast_path.FastPath(["json"], tmp_path, None)
+    try:
+        first = fast.sockets()
+        assert first is not None
+        fast.kernels.process.kill()
+        fast.kernels.process.wait()
+        second = fast.sockets()
+        assert second is not None and second[0] != first[0] and fast.restarts == 1
+    finally:
+        fast.stop()

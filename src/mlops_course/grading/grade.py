@@ -225,7 +225,7 @@ def apply_outcome(result: dict[str, Any], spec: ExerciseSpec, outcome: JobOutcom
 
 
 def grade_task(
-    task: Task, options: GradeOptions, work_root: Path, hide: list[Path], templates: tuple[str, str] | None = None
+    task: Task, options: GradeOptions, work_root: Path, hide: list[Path], fast: Any = None
 ) -> dict[str, Any]:
     """Grade one (student, exercise); never raises for a bad submission."""
     what = f"{task.student_id}/{task.path.name}"
@@ -250,7 +250,7 @@ def grade_task(
     graded = with_setup_cell(merge(task.exercise.notebook, task.exercise.spec, solutions))
     label = f"{task.exercise.stem}-{task.student_id}"
     name = "".join(c if c.isalnum() else "_" for c in label)
-    kernel, runner = templates or (None, None)
+    kernel, runner = (fast.sockets() if fast is not None else None) or (None, None)
     outcome = run_job(graded, work_root, options.limits, hide, name, kernel, runner)
     apply_outcome(result, task.exercise.spec, outcome, options.limits)
     return result
@@ -287,27 +287,14 @@ def hidden_paths(submissions: Path, options: GradeOptions, work_root: Path) -> l
     return sorted(p for p in found if not any(k == p or p in k.parents for k in keep))
 
 
-def _start_template(options: GradeOptions, notebooks: list[NotebookNode], work_root: Path) -> Any:
-    """The fast path's kernel and runner templates, or None (today's path; says why once)."""
+def _start_fast_path(options: GradeOptions, notebooks: list[NotebookNode], work_root: Path) -> Any:
+    """The fast path's templates (:mod:`.fast_path`), or None: today's path (says why once)."""
     if not options.fast or options.limits.sandbox != "auto":
         return None
-    from mlops_course.grading.fork_provisioner import Template, availability, modules_for, template_folder
+    from mlops_course.grading.fast_path import FastPath
     from mlops_course.grading.jobs import _mpl_cache
 
-    ok, why = availability()
-    if not ok:
-        print(f"grade: fast path unavailable, each kernel starts fresh ({why})", file=sys.stderr)
-        return None
-    unique = list({id(nb): nb for nb in notebooks}.values())
-    kernels = Template(modules_for(unique), template_folder(work_root), _mpl_cache())
-    runners = Template([], template_folder(work_root), runner=True)
-    for template in (kernels, runners):
-        if not template.ready:
-            print(f"grade: fast path unavailable, a template did not start ({template.info})", file=sys.stderr)
-            kernels.stop()
-            runners.stop()
-            return None
-    return kernels, runners
+    return FastPath.start(notebooks, work_root, _mpl_cache())
 
 
 def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
@@ -344,12 +331,11 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
         file=sys.stderr,
         desc="grading",
     )
-    templates = _start_template(options, [t.exercise.notebook for t in todo], work_root) if todo else None
+    fast = _start_fast_path(options, [t.exercise.notebook for t in todo], work_root) if todo else None
     pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
     try:
         with pool:
-            sockets = (templates[0].socket, templates[1].socket) if templates is not None else None
-            futures = {pool.submit(grade_task, t, options, work_root, hide, sockets): t for t in todo}
+            futures = {pool.submit(grade_task, t, options, work_root, hide, fast): t for t in todo}
             for future in as_completed(futures):
                 task = futures[future]
                 try:
@@ -367,8 +353,8 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
         raise
     finally:
         bar.close()
-        for template in templates or ():
-            template.stop()
+        if fast is not None:
+            fast.stop()
         shutil.rmtree(work_root, ignore_errors=True)
         finalize(options.out, reviews, policies, times)
         results = write_gradebook(options.out)
