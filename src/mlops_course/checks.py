@@ -83,6 +83,7 @@ def check_frame(
     """A DataFrame with the ``required`` columns, ``numeric`` columns that hold numbers, and rows unless ``non_empty`` is False."""
     if not isinstance(value, pd.DataFrame):
         raise BadType(f"{name} must be a pandas DataFrame, got {describe(value)}.")
+    required = list(required)
     missing = [c for c in required if c not in value.columns]
     if missing:
         raise BadValue(

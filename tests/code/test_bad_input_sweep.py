@@ -885,6 +885,52 @@ def test_errors_show_as_a_short_message_in_a_notebook() -> None:
         assert len(lines) <= 4 and "mlops_course" not in "\n".join(lines[:-1]), shown.stdout
 
 
+def test_the_checks_return_what_they_accept_and_name_what_they_refuse(tmp_path) -> None:
+    from mlops_course.checks import (
+        BadType,
+        BadValue,
+        check_callable,
+        check_choice,
+        check_count,
+        check_frame,
+        check_names,
+        check_number,
+        check_path,
+    )
+
+    assert check_number("x", np.float64(0.5), low=0, high=1) == 0.5
+    assert check_count("n", 3.0, low=1) == 3 and check_count("n", np.int64(2)) == 2
+    assert check_names("columns", "age") == ["age"] and check_names("columns", ("a", "b")) == ["a", "b"]
+    assert check_choice("kind", "gitlab", ("gitlab", "github")) == "gitlab"
+    assert check_path("folder", tmp_path, kind="dir") == tmp_path
+    assert check_callable("send", len) is len
+    assert check_frame("frame", frame(), required=iter(["age"]), numeric=["age"]) is frame()
+    refused = [
+        (lambda: check_number("share", True), BadType, "share"),
+        (
+            lambda: check_number("share", 1.5, low=0, high=1, high_open=True),
+            BadValue,
+            r"share must be a number in \[0, 1\)",
+        ),
+        (lambda: check_count("replicas", 2.5), BadValue, "replicas"),
+        (lambda: check_count("replicas", "2"), BadType, "replicas"),
+        (lambda: check_choice("kind", ["gitlab"], ("gitlab",)), BadValue, "kind"),
+        (lambda: check_names("columns", [1, 2]), BadType, "columns"),
+        (
+            lambda: check_path("config", tmp_path / "nope.yaml", kind="file"),
+            BadValue,
+            "config must be an existing file",
+        ),
+        (lambda: check_callable("scorer", "http://x"), BadType, "URL is not"),
+        (lambda: check_frame("frame", without("age"), required=["age"]), BadValue, "lacks the column"),
+        (lambda: check_frame("frame", forty(), numeric=["age"]), BadType, "'forty'"),
+    ]
+    for call, error, message in refused:
+        with pytest.raises(error, match=message):
+            call()
+    assert issubclass(BadType, TypeError) and issubclass(BadType, ValueError) and issubclass(BadValue, ValueError)
+
+
 def report() -> Counter[str]:
     """Run every case and print the counts and the cases that are not clear (no asserts)."""
     counts: Counter[str] = Counter()
