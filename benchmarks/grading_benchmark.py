@@ -194,16 +194,20 @@ def _ratios(times: dict[str, tuple[float, float]]) -> None:
 
 
 def _class_estimate(root: Path, workers: int) -> None:
-    total = 0.0
+    total = cpu_total = 0.0
     for solution in sorted(paths.SOLUTIONS_DIR.glob("*.ipynb")):
         subs = root / f"class-{solution.stem}"
         for i in range(workers):
             (subs / f"s{i}").mkdir(parents=True)
             shutil.copy(solution, subs / f"s{i}" / solution.name)
         options = GradeOptions(out=root / f"cout-{solution.stem}", workers=workers, progress=False, fast=True)
-        wall, _cpu_s = _timed(f"fast path, {solution.stem}", workers, lambda o=options, s=subs: grade(s, o))
-        total += wall
-    print(f"class estimate, 100 learners x these exercises: {100 * total / 60:.1f} min with {workers} workers")
+        wall, cpu_s = _timed(f"fast path, {solution.stem}", workers, lambda o=options, s=subs: grade(s, o))
+        total, cpu_total = total + wall, cpu_total + cpu_s
+    print(
+        f"class estimate, 100 learners x these exercises: {100 * total / 60:.1f} min wall with {workers} workers "
+        f"on this machine as loaded now; {100 * cpu_total / (os.cpu_count() or 1) / 60:.1f} min if CPU-bound on "
+        f"{os.cpu_count()} idle cores (each exercise's template start counted once per {workers} submissions)"
+    )
 
 
 if __name__ == "__main__":

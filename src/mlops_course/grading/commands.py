@@ -74,7 +74,7 @@ def _grade(args: argparse.Namespace) -> int:
         shard=shard,
         late=late,
         extensions=Path(args.extensions) if args.extensions else None,
-        fast=args.fast or GradeOptions().fast,
+        fast=GradeOptions().fast if args.fast is None else args.fast,
     )
     try:
         results = grade(Path(args.submissions), options)
@@ -194,7 +194,11 @@ def register(subparsers: Any) -> None:
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even unchanged submissions")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.add_argument(
-        "--fast", action="store_true", help="fork kernels from a pre-imported template (Linux namespaces; opt-in)"
+        "--fast",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fork kernels from a pre-imported template (default on Linux with namespaces; --no-fast: a fresh "
+        "kernel per submission)",
     )
     grade.add_argument(
         "--shard",

@@ -59,6 +59,11 @@ class Task:
     path: Path
 
 
+def fast_default() -> bool:
+    """The fast path is on by default on Linux, unless ``MLOPS_COURSE_FAST_GRADING=0``."""
+    return sys.platform.startswith("linux") and os.environ.get("MLOPS_COURSE_FAST_GRADING", "1") != "0"
+
+
 @dataclass
 class GradeOptions:
     """Options of ``mlops-course grade``."""
@@ -77,9 +82,10 @@ class GradeOptions:
     late: LatePolicy | None = None
     #: ``--extensions``: CSV ``student_id, due[, exercise]``
     extensions: Path | None = None
-    #: fork each kernel from a pre-imported template (:mod:`.fork_provisioner`); falls back
-    #: to a fresh kernel per submission where forking is unavailable
-    fast: bool = field(default_factory=lambda: os.environ.get("MLOPS_COURSE_FAST_GRADING", "") == "1")
+    #: fork each runner and kernel from pre-imported templates (:mod:`.fast_path`): the default
+    #: on Linux (``MLOPS_COURSE_FAST_GRADING=0`` or ``--no-fast`` turns it off); falls back to a
+    #: fresh kernel per submission where forking is unavailable, and says so once
+    fast: bool = field(default_factory=lambda: fast_default())
 
 
 def load_exercises(source: Path) -> dict[str, Exercise]:
