@@ -447,8 +447,8 @@ def _register() -> None:
     )
     numbers("daily_traffic", lambda v: capacity.daily_traffic(100, trough_rps=v), "trough_rps", "str nan neg")
     numbers("daily_traffic", lambda v: capacity.daily_traffic(100, noise=v), "noise", "str nan inf neg")
-    day = lambda: capacity.daily_traffic(100, step_minutes=60)  # noqa: E731
-    nan_minute = lambda: day().where(day().index != 600)  # noqa: E731
+    day = lambda: capacity.daily_traffic(100, step_minutes=60)  # noqa: E731 (a case table of one-line callables)
+    nan_minute = lambda: day().where(day().index != 600)  # noqa: E731 (a case table of one-line callables)
     case(
         "simulate_autoscaling-demand_rps-nan",
         lambda: capacity.simulate_autoscaling(nan_minute(), capacity_rps_per_replica=10),

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from mlops_course.cicd.ci_files import CIJob, ci_jobs
+from mlops_course.cicd.gitlab_rules import evaluate_rules
+
+# The rehearsal project lives in rehearsal.py; its names stay importable from here.
+from mlops_course.cicd.rehearsal import REHEARSAL_COMMANDS, rehearsal_log, write_rehearsal_project
 from mlops_course.util import topological_order
 
 _OUTPUT_LIMIT = 20_000
@@ -111,104 +115,6 @@ def _expand(value: str, known: Mapping[str, str]) -> str:
         return known.get(match.group(1) or match.group(2), "")
 
     return _VARIABLE.sub(one, value)
-
-
-_TOKEN = re.compile(
-    r"""\s*(?:(?P<op>&&|\|\||==|!=|=~|!~|\(|\))|(?P<var>\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)|"""
-    r"""(?P<str>"[^"]*"|'[^']*')|(?P<re>/(?:\\.|[^/])*/[a-z]*)|(?P<null>null\b))"""
-)
-
-
-class _Expression:
-    """GitLab's ``rules:if`` expressions: ``$VAR``, ``==``, ``!=``, ``=~``, ``!~``, ``&&``, ``||``, parentheses."""
-
-    def __init__(self, text: str, variables: Mapping[str, str]) -> None:
-        self.text, self.variables, self.tokens = text, variables, []
-        position = 0
-        while position < len(text.rstrip()):
-            match = _TOKEN.match(text, position)
-            if not match or match.end() == position:
-                raise ValueError(f"rules:if {text!r}: cannot read {text[position:].strip()!r}")
-            kind = match.lastgroup or ""
-            self.tokens.append((kind, match.group(kind)))
-            position = match.end()
-        self.at = 0
-
-    def evaluate(self) -> bool:
-        value = self._or()
-        if self.at != len(self.tokens):
-            raise ValueError(f"rules:if {self.text!r}: unexpected {self.tokens[self.at][1]!r}")
-        return value
-
-    def _peek(self) -> str | None:
-        return self.tokens[self.at][1] if self.at < len(self.tokens) else None
-
-    def _or(self) -> bool:
-        value = self._and()
-        while self._peek() == "||":
-            self.at += 1
-            right = self._and()
-            value = value or right
-        return value
-
-    def _and(self) -> bool:
-        value = self._comparison()
-        while self._peek() == "&&":
-            self.at += 1
-            right = self._comparison()
-            value = value and right
-        return value
-
-    def _operand(self) -> tuple[str, str | None]:
-        if self.at >= len(self.tokens):
-            raise ValueError(f"rules:if {self.text!r}: ends too early")
-        kind, text = self.tokens[self.at]
-        self.at += 1
-        if kind == "var":
-            return "value", self.variables.get(text.strip("${}"))
-        if kind == "str":
-            return "value", text[1:-1]
-        if kind in ("re", "null"):
-            return kind, text if kind == "re" else None
-        raise ValueError(f"rules:if {self.text!r}: expected a variable, string, regex or null, got {text!r}")
-
-    def _comparison(self) -> bool:
-        if self._peek() == "(":
-            self.at += 1
-            value = self._or()
-            if self._peek() != ")":
-                raise ValueError(f"rules:if {self.text!r}: missing ')'")
-            self.at += 1
-            return value
-        _, left = self._operand()
-        op = self._peek()
-        if op not in ("==", "!=", "=~", "!~"):
-            return bool(left)  # `$VAR` alone: defined and not empty
-        self.at += 1
-        kind, right = self._operand()
-        if op in ("==", "!="):
-            return (left == right) == (op == "==")
-        pattern = str(right or "")
-        body, _, flags = pattern[1:].rpartition("/") if kind == "re" else (pattern, "", "")
-        found = re.search(body, left or "", re.IGNORECASE if "i" in flags else 0) is not None
-        return found == (op == "=~")
-
-
-def evaluate_rules(rules: tuple[Mapping[str, Any], ...], variables: Mapping[str, str], job: str = "") -> dict[str, Any]:
-    """The first rule of ``rules`` that matches (its ``when``, ``allow_failure``, ``variables``), as GitLab picks it.
-
-    No rules: ``{}`` (the job's own ``when`` applies, as it does for a matching rule without
-    ``when``). Rules but none matches: ``{"when": "never"}``.
-    """
-    for rule in rules:
-        unknown = set(rule) - {"if", "when", "allow_failure", "variables"}
-        if unknown:
-            raise ValueError(
-                f"job {job!r}: rules:{', rules:'.join(sorted(unknown))} is not supported by the local runner"
-            )
-        if "if" not in rule or _Expression(str(rule["if"]), variables).evaluate():
-            return dict(rule)
-    return {"when": "never"} if rules else {}
 
 
 def _upstream(job: CIJob, jobs: list[CIJob], stages: list[str]) -> list[str]:
@@ -400,100 +306,14 @@ def draw_pipeline_runs(runs: Mapping[str, PipelineRun], title: str = "CI/CD pipe
     return fig
 
 
-#: The stages a rehearsal project can be told to fail, and the command each one answers to.
-REHEARSAL_COMMANDS: dict[str, str] = {
-    "lint": "ruff check credit_project tests",
-    "test": "python -m pytest -q",
-    "train": "python -m credit_project.train",
-    "evaluate": "python -m credit_project.evaluate",
-    "register": "python -m credit_project.register",
-}
-_REHEARSAL_STAGE = '''"""Rehearsal stand-in for stage {stage!r}: record what it saw, then pass or fail as told."""
-
-import json
-import os
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-SEEN = {{
-    "stage": {stage!r},
-    "CREDIT_ENV": os.environ.get("CREDIT_ENV"),
-    "token": bool(os.environ.get("CREDIT_API_TOKEN")),
-    "branch": os.environ.get("CI_COMMIT_BRANCH"),
-}}
-with (ROOT / "rehearsal.log").open("a", encoding="utf-8") as log:
-    log.write(json.dumps(SEEN) + "\\n")
-failing = (ROOT / "rehearsal_fails.txt").read_text(encoding="utf-8").split()
-print(f"rehearsal {stage}: {{'fails' if {stage!r} in failing else 'passes'}}")
-sys.exit(1 if {stage!r} in failing else 0)
-'''
-
-
-# the course environment's pytest plugins (nbval, hypothesis, ...) take seconds to load; the rehearsal needs none
-_QUIET_PYTEST = " ".join(
-    f"-p no:{name}"
-    for name in (
-        "cacheprovider",
-        "nbval",
-        "faker",
-        "hypothesispytest",
-        "hydra_pytest",
-        "anyio",
-        "xdist",
-        "xdist.looponfail",
-    )
-)
-
-
-def write_rehearsal_project(dest: str | Path, fail: tuple[str, ...] = ()) -> Path:
-    """Write a tiny stand-in for the credit project whose stages take a second and record what they saw.
-
-    It answers to the same commands as the real project (:data:`REHEARSAL_COMMANDS`): ruff lints
-    real files, pytest runs a real test, and each ``python -m credit_project.<stage>`` appends
-    ``{"stage", "CREDIT_ENV", "token" (whether CREDIT_API_TOKEN was set), "branch"}`` to
-    ``rehearsal.log`` (read it with :func:`rehearsal_log`). The stages named in ``fail`` fail
-    (lint with an unused import, test with a failing assertion, the others with exit code 1),
-    so a CI file's decisions can be checked in seconds, without training a model.
-
-    Args:
-        dest: an empty or new folder.
-        fail: stages among :data:`REHEARSAL_COMMANDS` that must fail.
-    """
-    folder = Path(dest)
-    if folder.exists() and any(folder.iterdir()):
-        raise ValueError(f"dest {folder} is not empty; choose a new folder")
-    unknown = [stage for stage in fail if stage not in REHEARSAL_COMMANDS]
-    if isinstance(fail, str) or unknown:
-        raise ValueError(f"fail must be a tuple of stages from {list(REHEARSAL_COMMANDS)}, got {fail!r}")
-    (folder / "credit_project").mkdir(parents=True)
-    (folder / "tests").mkdir()
-    (folder / "pyproject.toml").write_text(
-        '[project]\nname = "credit-project-rehearsal"\nversion = "0.0.0"\n\n'
-        f'[tool.ruff]\nline-length = 120\n\n[tool.pytest.ini_options]\naddopts = "{_QUIET_PYTEST}"\n'
-    )
-    (folder / "rehearsal_fails.txt").write_text(" ".join(fail) + "\n")
-    (folder / "credit_project" / "__init__.py").write_text(
-        '"""Rehearsal stand-in for the credit project."""\n' + ("import os\n" if "lint" in fail else "")
-    )
-    for stage in ("train", "evaluate", "register"):
-        (folder / "credit_project" / f"{stage}.py").write_text(_REHEARSAL_STAGE.format(stage=stage))
-    (folder / "tests" / "test_rehearsal.py").write_text(
-        "import json\nfrom pathlib import Path\n\n\n"
-        "def test_stage():\n"
-        "    root = Path(__file__).resolve().parents[1]\n"
-        "    with (root / 'rehearsal.log').open('a', encoding='utf-8') as log:\n"
-        "        log.write(json.dumps({'stage': 'test'}) + '\\n')\n"
-        f"    assert {'test' not in fail}, 'rehearsal test: told to fail'\n"
-    )
-    return folder
-
-
-def rehearsal_log(project: str | Path) -> list[dict[str, Any]]:
-    """What the stages of a rehearsal project recorded, in the order they ran (``[]`` if none ran)."""
-    import json
-
-    log = Path(project) / "rehearsal.log"
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+__all__ = [
+    "INSTALL_LINE",
+    "REHEARSAL_COMMANDS",
+    "JobResult",
+    "PipelineRun",
+    "draw_pipeline_runs",
+    "evaluate_rules",
+    "rehearsal_log",
+    "run_ci_locally",
+    "write_rehearsal_project",
+]
