@@ -31,16 +31,17 @@ def preload() -> None:
     from mlops_course.grading import skip_iri_grammar
 
     skip_iri_grammar()
-    import jupyter_client.manager  # noqa: F401
-    import nbformat  # noqa: F401
+    # Imported for their side effect: the forked runners find them loaded (F401: unused on purpose).
+    import jupyter_client.manager  # noqa: F401 (preloaded)
+    import nbformat  # noqa: F401 (preloaded)
     import nbval.kernel
-    import nbval.plugin  # noqa: F401
-    import psutil  # noqa: F401
-    import pytest  # noqa: F401
+    import nbval.plugin  # noqa: F401 (preloaded)
+    import psutil  # noqa: F401 (preloaded)
+    import pytest  # noqa: F401 (preloaded)
 
     import mlops_course.grading.fork_provisioner
     import mlops_course.grading.kernel_guard
-    import mlops_course.grading.runner  # noqa: F401
+    import mlops_course.grading.runner  # noqa: F401 (preloaded)
 
 
 def serve(sock_path: str) -> None:
