@@ -30,10 +30,12 @@ async def _execute_over_websocket(lab, kernel_id: str, code: str, timeout: float
     await connection.write_message(
         json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": "shell"})
     )
-    stdout, status = [], "no reply"
+    stdout, status, idle = [], "no reply", False
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while loop.time() < deadline:
+    # The reply comes on the shell channel, the output on iopub: the two are not ordered, so read
+    # until both the reply and iopub's "idle" for this request (after all its output) have come.
+    while loop.time() < deadline and not (idle and status != "no reply"):
         raw = await asyncio.wait_for(connection.read_message(), max(1.0, deadline - loop.time()))
         if raw is None:
             break
@@ -42,9 +44,10 @@ async def _execute_over_websocket(lab, kernel_id: str, code: str, timeout: float
             continue
         if message["msg_type"] == "stream":
             stdout.append(message["content"]["text"])
-        if message["msg_type"] == "execute_reply":
+        elif message["msg_type"] == "execute_reply":
             status = message["content"]["status"]
-            break
+        elif message["msg_type"] == "status" and message["content"].get("execution_state") == "idle":
+            idle = True
     connection.close()
     return status, "".join(stdout)
 
