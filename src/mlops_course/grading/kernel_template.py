@@ -27,6 +27,7 @@ import select
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,15 @@ def serve(sock_path: str, modules: list[str]) -> None:
     _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # ends with the grader
     _MAIN_PATH[0] = sys.path[0]
     failed = preload(modules)
+    fork_per_connection(sock_path, supervise, failed)
+
+
+def fork_per_connection(sock_path: str, handle: Callable[[socket.socket], int], failed: list[str]) -> None:
+    """Listen on ``sock_path``, report readiness on stdout, then fork ``handle(conn)`` per connection.
+
+    Only a single-threaded process may fork safely: with another thread alive the report says
+    ``ready: false`` and nothing is served.
+    """
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(128)
@@ -82,7 +92,7 @@ def serve(sock_path: str, modules: list[str]) -> None:
             code = 70
             try:
                 listener.close()
-                code = supervise(conn)
+                code = handle(conn)
             finally:
                 os._exit(code)
         conn.close()

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import socket
 import sys
 from typing import Any
 
-from mlops_course.grading.kernel_template import _libc, _reap, _reply, thread_count
+from mlops_course.grading.kernel_template import _libc, _reply, fork_per_connection
 
 _PR_SET_PDEATHSIG = 1
 
@@ -48,29 +47,7 @@ def serve(sock_path: str) -> None:
     """The template: preload, report, then fork one runner per connection."""
     _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     preload()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(sock_path)
-    listener.listen(128)
-    threads = thread_count()
-    sys.stdout.write(json.dumps({"ready": threads == 1, "threads": threads, "failed": []}) + "\n")
-    sys.stdout.flush()
-    if threads != 1:
-        return
-    while True:
-        _reap()
-        ready, _, _ = select.select([listener], [], [], 0.5)
-        if not ready:
-            continue
-        conn, _ = listener.accept()
-        pid = os.fork()
-        if pid == 0:
-            code = 70
-            try:
-                listener.close()
-                code = run_forked(conn)
-            finally:
-                os._exit(code)
-        conn.close()
+    fork_per_connection(sock_path, run_forked, [])
 
 
 def run_forked(conn: socket.socket) -> int:
