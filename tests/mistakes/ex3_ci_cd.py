@@ -6,14 +6,12 @@ reference changed so the misreading no longer applies), or a whole cell written 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import nbformat
-
+from mistakes import mutate
 from mlops_course.cicd.sample_project import write_sample_project
-from mlops_course.grading.format import nbgrader_meta
-from mlops_course.paths import PROJECT_ROOT
+
+STEM = "ex3_ci_cd"
 
 TASKS = {
     "gitlab": ["ci_solution"],
@@ -23,20 +21,6 @@ TASKS = {
     "gate": ["gate_solution"],
     "register": ["register_solution"],
 }
-
-
-@cache
-def _reference() -> dict[str, str]:
-    nb = nbformat.read(PROJECT_ROOT / "solutions" / "ex3_ci_cd.ipynb", as_version=4)
-    return {nbgrader_meta(cell).get("grade_id"): cell.source for cell in nb.cells}
-
-
-def _swap(grade_id: str, *pairs: tuple[str, str]) -> dict[str, str]:
-    source = _reference()[grade_id]
-    for old, new in pairs:
-        assert old in source, f"mistake no longer applies to {grade_id}: {old!r} is not in the reference"
-        source = source.replace(old, new)
-    return {grade_id: source}
 
 
 def _module4_gitlab_ci() -> str:
@@ -385,7 +369,7 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gitlab-register-needs-train",
         "why": "needs: [train] so register starts as soon as the model is trained: on GitLab it skips the gate",
-        "cells": _swap("ci_solution", ("  stage: register\n", "  stage: register\n  needs: [fit]\n")),
+        "cells": mutate(STEM, "ci_solution", ("  stage: register\n", "  stage: register\n  needs: [fit]\n")),
         "fails": ["test_ci_rehearsal"],
     },
     {
@@ -397,13 +381,14 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gitlab-freeze-equals-true",
         "why": "reads 'set' as 'set to true': FREEZE_DEPLOYS=holidays does not freeze",
-        "cells": _swap("ci_solution", ("- if: $FREEZE_DEPLOYS ", "- if: $FREEZE_DEPLOYS == 'true' ")),
+        "cells": mutate(STEM, "ci_solution", ("- if: $FREEZE_DEPLOYS ", "- if: $FREEZE_DEPLOYS == 'true' ")),
         "fails": ["test_ci_rehearsal_hidden"],
     },
     {
         "name": "gitlab-register-when-always",
         "why": "when: always to make sure register runs on main: it also runs after a failed gate",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "ci_solution",
             (
                 "    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n",
@@ -415,7 +400,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gitlab-no-branch-rule",
         "why": "only the freeze rule: register also deploys from feature branches",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "ci_solution",
             ("    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n", "    - when: on_success\n"),
         ),
@@ -424,7 +410,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gitlab-prod-in-template",
         "why": "CREDIT_ENV: prod set in the hidden template every job extends, instead of the register job",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "ci_solution",
             ("  variables: {CREDIT_ENV: prod}\n", ""),
             ("  interruptible: true\n", "  interruptible: true\n  variables: {CREDIT_ENV: prod}\n"),
@@ -434,7 +421,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gitlab-token-value",
         "why": "writes the token's value into the file's variables",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "ci_solution",
             ("  CREDIT_ENV: staging\n", "  CREDIT_ENV: staging\n  CREDIT_API_TOKEN: token-from-the-ci-secret-store\n"),
         ),
@@ -443,20 +431,23 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gitlab-gate-allowed-to-fail",
         "why": "allow_failure on evaluate so a bad model does not make the pipeline red",
-        "cells": _swap("ci_solution", ("  stage: evaluate\n", "  stage: evaluate\n  allow_failure: true\n")),
+        "cells": mutate(STEM, "ci_solution", ("  stage: evaluate\n", "  stage: evaluate\n  allow_failure: true\n")),
         "fails": ["test_ci_stages"],
     },
     # task 2: Jenkins
     {
         "name": "jenkins-token-literal",
         "why": "the token's value in the register stage's environment",
-        "cells": _swap("jenkins_solution", ("credentials('credit-api-token')", "'token-from-the-ci-secret-store'")),
+        "cells": mutate(
+            STEM, "jenkins_solution", ("credentials('credit-api-token')", "'token-from-the-ci-secret-store'")
+        ),
         "fails": ["test_jenkins"],
     },
     {
         "name": "jenkins-token-for-all-stages",
         "why": "credentials() in the pipeline's environment: every stage can read the production token",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "jenkins_solution",
             ("                CREDIT_API_TOKEN = credentials('credit-api-token')\n", ""),
             (
@@ -492,7 +483,9 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "jenkins-archive-on-success",
         "why": "archives artifacts only when the build passed, so a failed gate leaves no evidence",
-        "cells": _swap("jenkins_solution", ("        always { archiveArtifacts", "        success { archiveArtifacts")),
+        "cells": mutate(
+            STEM, "jenkins_solution", ("        always { archiveArtifacts", "        success { archiveArtifacts")
+        ),
         "fails": ["test_jenkins_hidden"],
     },
     {
@@ -505,40 +498,43 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "config-token-value",
         "why": "puts the token itself in prod.yaml",
-        "cells": _swap("config_solution", ("  replicas: 4\n", "  replicas: 4\n  api_token: prod-secret-123\n")),
+        "cells": mutate(STEM, "config_solution", ("  replicas: 4\n", "  replicas: 4\n  api_token: prod-secret-123\n")),
         "fails": ["test_config"],
     },
     {
         "name": "config-token-not-required",
         "why": "names the variable but does not require it: production starts without a token",
-        "cells": _swap(
-            "config_solution", ("  require_token: true                # refuse to start without the token\n", "")
+        "cells": mutate(
+            STEM, "config_solution", ("  require_token: true                # refuse to start without the token\n", "")
         ),
         "fails": ["test_config"],
     },
     {
         "name": "config-default-token-variable",
         "why": "keeps the base's CREDIT_API_TOKEN, sharing the staging token",
-        "cells": _swap("config_solution", ("CREDIT_PROD_TOKEN", "CREDIT_API_TOKEN")),
+        "cells": mutate(STEM, "config_solution", ("CREDIT_PROD_TOKEN", "CREDIT_API_TOKEN")),
         "fails": ["test_config"],
     },
     {
         "name": "config-copied-dev-data",
         "why": "starts from dev.yaml and keeps its smaller data set",
-        "cells": _swap("config_solution", ("gate:\n", "data:\n  n_rows: 3000\ngate:\n")),
+        "cells": mutate(STEM, "config_solution", ("gate:\n", "data:\n  n_rows: 3000\ngate:\n")),
         "fails": ["test_config_hidden"],
     },
     {
         "name": "config-variable-with-dollar",
         "why": "writes the variable as a shell reference",
-        "cells": _swap("config_solution", ("api_token_env: CREDIT_PROD_TOKEN", "api_token_env: $CREDIT_PROD_TOKEN")),
+        "cells": mutate(
+            STEM, "config_solution", ("api_token_env: CREDIT_PROD_TOKEN", "api_token_env: $CREDIT_PROD_TOKEN")
+        ),
         "fails": ["test_config"],
     },
     # task 4: ML tests
     {
         "name": "checks-minimum-functionality-auc-only",
         "why": "minimum functionality checks the ROC AUC only, not the obvious cases",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "checks_solution",
             ('    assert risky_p > safe_p, f"the risky', '    assert True or risky_p > safe_p, f"the risky'),
         ),
@@ -547,21 +543,22 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "checks-no-ranges",
         "why": "the data contract checks columns, nulls, categories, ids and labels, but not the value ranges",
-        "cells": _swap("checks_solution", ("        assert outside == 0,", "        assert outside >= 0,")),
+        "cells": mutate(STEM, "checks_solution", ("        assert outside == 0,", "        assert outside >= 0,")),
         "fails": ["test_data_contract"],
     },
     {
         "name": "checks-invariance-source-only",
         "why": "moves the source but keeps the channel, so a channel leak goes unseen",
-        "cells": _swap(
-            "checks_solution", ("frame.assign(source=source, channel=channel)", "frame.assign(source=source)")
+        "cells": mutate(
+            STEM, "checks_solution", ("frame.assign(source=source, channel=channel)", "frame.assign(source=source)")
         ),
         "fails": ["test_model_checks_hidden"],
     },
     {
         "name": "checks-directional-score-only",
         "why": "tests only the credit score direction",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "checks_solution",
             ("    assert (indebted >= risk - 1e-9).all(), (", "    assert True or (indebted >= risk - 1e-9).all(), ("),
         ),
@@ -570,7 +567,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "checks-target-any",
         "why": "checks that some labels are 0 or 1 rather than all",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "checks_solution",
             ("assert set(frame[TARGET].unique()) <= {0, 1}", "assert set(frame[TARGET].unique()) & {0, 1}"),
         ),
@@ -592,7 +590,7 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gate-strict-improvement",
         "why": "requires the candidate to be at least as good on every metric: blocks every retrain",
-        "cells": _swap("gate_solution", ("worse[name] <= 2 * noise[name]", "worse[name] <= 0")),
+        "cells": mutate(STEM, "gate_solution", ("worse[name] <= 2 * noise[name]", "worse[name] <= 0")),
         "fails": ["test_gate"],
     },
     {
@@ -616,7 +614,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gate-brier-higher-is-better",
         "why": "treats brier like the AUCs (higher is better)",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "gate_solution",
             ('"brier": values["brier"] - champion["brier"]', '"brier": champion["brier"] - values["brier"]'),
         ),
@@ -625,7 +624,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "gate-no-floor-for-first-model",
         "why": "only compares with the champion: any first model passes",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "gate_solution",
             ('    if values["roc_auc"] < 0.65 or values["worst_partner_auc"] < 0.60:\n        return False\n', ""),
         ),
@@ -635,13 +635,14 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "register-tags-on-run-only",
         "why": "tags the MLflow run, not the model version",
-        "cells": _swap("register_solution", ("model_id=logged.model_id, tags=tags", "model_id=logged.model_id")),
+        "cells": mutate(STEM, "register_solution", ("model_id=logged.model_id, tags=tags", "model_id=logged.model_id")),
         "fails": ["test_register_tags"],
     },
     {
         "name": "register-checks-clean-too-late",
         "why": "registers first, then refuses",
-        "cells": _swap(
+        "cells": mutate(
+            STEM,
             "register_solution",
             (
                 '    if not versioning.is_clean(repo):\n        raise ValueError(f"{repo} has uncommitted changes: commit them so the model can be traced")\n',
@@ -657,14 +658,16 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "register-short-commit",
         "why": "tags the short commit id",
-        "cells": _swap("register_solution", ("versioning.head_commit(repo)", "versioning.head_commit(repo)[:7]")),
+        "cells": mutate(
+            STEM, "register_solution", ("versioning.head_commit(repo)", "versioning.head_commit(repo)[:7]")
+        ),
         "fails": ["test_register_tags"],
     },
     {
         "name": "register-no-alias",
         "why": "forgets to move the alias",
-        "cells": _swap(
-            "register_solution", ("    client.set_registered_model_alias(name, alias, version.version)\n", "")
+        "cells": mutate(
+            STEM, "register_solution", ("    client.set_registered_model_alias(name, alias, version.version)\n", "")
         ),
         "fails": ["test_register_tags"],
     },

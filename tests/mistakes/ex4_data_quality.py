@@ -6,10 +6,11 @@ differs from a correct answer by exactly the slip it names.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from mlops_course.paths import PROJECT_ROOT
+from mistakes import mutate
+
+STEM = "ex4_data_quality"
 
 TASKS = {
     "flags": ["flag_problems"],
@@ -17,23 +18,6 @@ TASKS = {
     "source": ["find_problem_source"],
     "handler": ["batch_handler"],
 }
-
-
-def _reference(grade_id: str) -> str:
-    notebook = json.loads((PROJECT_ROOT / "solutions" / "ex4_data_quality.ipynb").read_text())
-    for cell in notebook["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
-            source = "".join(cell["source"])
-            return "".join(line for line in source.splitlines(keepends=True) if "### " not in line)
-    raise KeyError(grade_id)
-
-
-def _mutate(grade_id: str, *edits: tuple[str, str]) -> dict[str, str]:
-    source = _reference(grade_id)
-    for old, new in edits:
-        assert source.count(old) == 1, f"{grade_id}: {old!r} occurs {source.count(old)} times in the reference"
-        source = source.replace(old, new)
-    return {grade_id: source}
 
 
 ALTERNATIVES: list[dict[str, Any]] = [
@@ -169,7 +153,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "flags: every copy of a duplicated id is flagged",
         "why": "duplicated(keep=False), although the first occurrence is not a duplicate",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "flag_problems",
             ('frame["application_id"].duplicated()', 'frame["application_id"].duplicated(keep=False)'),
         ),
@@ -178,7 +163,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "flags: an absent feature column is not missing",
         "why": "only checks the feature columns the frame has",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "flag_problems",
             (
                 'flags["missing"] |= frame[column].isna() if column in frame.columns else True',
@@ -190,13 +176,16 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "flags: the bounds themselves are out of range",
         "why": "<= and >= where the text says the bounds are allowed",
-        "cells": _mutate("flag_problems", ("(values < low) | (values > high)", "(values <= low) | (values >= high)")),
+        "cells": mutate(
+            STEM, "flag_problems", ("(values < low) | (values > high)", "(values <= low) | (values >= high)")
+        ),
         "fails": ["test_flags_shape", "test_flags_hidden"],
     },
     {
         "name": "flags: a null category is an unknown category",
         "why": "forgets the 'non-null value' part",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "flag_problems",
             (
                 'flags["unknown_category"] |= frame[column].notna() & ~frame[column].isin(allowed)',
@@ -208,7 +197,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "flags: an extra column flags every record",
         "why": "flags the whole frame when a column is unexpected, null or not",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "flag_problems",
             ('flags["unexpected_column"] |= frame[column].notna()', 'flags["unexpected_column"] |= True'),
         ),
@@ -218,7 +208,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "psi: equal-width bins over the reference's range",
         "why": "np.histogram-style bins instead of the reference's quantiles",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "psi",
             (
                 "inner = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1))[1:-1])",
@@ -230,7 +221,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "psi: a value on an edge goes to the bin below",
         "why": "np.searchsorted's default side='left'",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "psi",
             (
                 'np.searchsorted(inner, reference, side="right")',
@@ -243,7 +235,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "psi: empty bins get a tiny epsilon added instead of a floor of 1e-4",
         "why": "adds 1e-6 to every share, a common recipe, not the one asked",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "psi",
             (
                 "np.clip(ref_share, 1e-4, None), np.clip(cur_share, 1e-4, None)",
@@ -255,7 +248,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "psi: missing values kept",
         "why": "forgets to drop NaN, which np.quantile turns into nan edges",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "psi",
             (
                 "current = pd.Series(current, dtype=float).dropna().to_numpy()",
@@ -268,7 +262,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "source: the drift step uses the mean PSI over the columns",
         "why": "averages the drift instead of taking the largest, so one shifted column is diluted",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "find_problem_source",
             ('"max_psi": max(drift) if drift else 0.0', '"max_psi": float(np.mean(drift)) if drift else 0.0'),
         ),
@@ -277,7 +272,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "source: problem_share counts records, not a share",
         "why": "sums the flags per source",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "find_problem_source",
             (
                 '"problem_share": float(has_problem[part.index].mean())',
@@ -289,13 +285,14 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "source: no problem returns None",
         "why": "returns Python's None instead of the string 'none'",
-        "cells": _mutate("find_problem_source", ('    return "none"\n', "    return None\n")),
+        "cells": mutate(STEM, "find_problem_source", ('    return "none"\n', "    return None\n")),
         "fails": ["test_source_visible", "test_source_hidden"],
     },
     {
         "name": "source: a tie goes to the last source",
         "why": "keeps the last maximum when scanning the sources",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "find_problem_source",
             (
                 'return str(report["problem_share"].idxmax())',
@@ -308,7 +305,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "handler: retrains after 3 drift alerts in total",
         "why": "counts drift alerts instead of consecutive drifted batches",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "batch_handler",
             (
                 "self._drift_streak = self._drift_streak + 1 if drifted else 0",
@@ -320,7 +318,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "handler: re-sent records from earlier batches are processed",
         "why": "relies on flag_problems, which only sees duplicates within one batch",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "batch_handler",
             ('flags["duplicate_id"] |= batch["application_id"].isin(self._seen)\n', ""),
         ),
@@ -329,7 +328,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "handler: reasons joined with a comma and a space",
         "why": "', '.join reads naturally but is not the format asked",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "batch_handler",
             ('",".join(rule for rule in RULES if row[rule])', '", ".join(rule for rule in RULES if row[rule])'),
         ),
@@ -338,15 +338,16 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "handler: the quality alert names the batch's most common source",
         "why": "takes the mode over the whole batch, not over its quarantined records",
-        "cells": _mutate(
-            "batch_handler", ('str(held["source"].mode().iloc[0])', 'str(batch["source"].mode().iloc[0])')
+        "cells": mutate(
+            STEM, "batch_handler", ('str(held["source"].mode().iloc[0])', 'str(batch["source"].mode().iloc[0])')
         ),
         "fails": ["test_handler_nulls", "test_handler_hidden_incidents"],
     },
     {
         "name": "handler: batches numbered from 1",
         "why": "counts the batch before numbering it",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "batch_handler",
             (
                 "number, self._batches = self._batches, self._batches + 1",
@@ -358,7 +359,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "handler: retrain_batch follows every later drifted batch",
         "why": "forgets 'once': the request is renewed while the drift lasts",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "batch_handler",
             (
                 "if self._drift_streak >= 3 and not self.retrain_requested:",
@@ -373,7 +375,8 @@ ALTERNATIVES += [
     {
         "name": "source: another rule, any broken record first, then PSI above 0.25",
         "why": "the rule is the learner's: a lower share and drift threshold that still sit between noise and incidents",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "find_problem_source",
             ('if (report["problem_share"] > 0.05).any():', 'if (report["problem_share"] > 0.02).any():'),
             ('if (report["max_psi"] > 0.3).any():', 'if (report["max_psi"] > 0.25).any():'),
@@ -385,7 +388,8 @@ MISTAKES += [
     {
         "name": "source: drift only",
         "why": "decides on max_psi alone; nulls and re-sent records hardly move PSI",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "find_problem_source",
             ('if (report["problem_share"] > 0.05).any():', "if False:"),
         ),
@@ -394,16 +398,16 @@ MISTAKES += [
     {
         "name": "source: a drift threshold inside the noise",
         "why": "PSI 0.1 ('moderate shift') flags clean partners of 200 records",
-        "cells": _mutate(
-            "find_problem_source", ('if (report["max_psi"] > 0.3).any():', 'if (report["max_psi"] > 0.1).any():')
+        "cells": mutate(
+            STEM, "find_problem_source", ('if (report["max_psi"] > 0.3).any():', 'if (report["max_psi"] > 0.1).any():')
         ),
         "fails": ["test_source_visible", "test_source_hidden"],
     },
     {
         "name": "source: a drift threshold only big shifts pass",
         "why": "PSI above 0.6 to be safe from noise misses a 40 % change in income",
-        "cells": _mutate(
-            "find_problem_source", ('if (report["max_psi"] > 0.3).any():', 'if (report["max_psi"] > 0.6).any():')
+        "cells": mutate(
+            STEM, "find_problem_source", ('if (report["max_psi"] > 0.3).any():', 'if (report["max_psi"] > 0.6).any():')
         ),
         "fails": ["test_source_hidden"],
     },

@@ -6,10 +6,11 @@ differs from a correct answer by exactly the slip it names.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from mlops_course.paths import PROJECT_ROOT
+from mistakes import mutate
+
+STEM = "ex5_cloud_infrastructure"
 
 TASKS = {
     "bucket": ["provision_artifact_bucket"],
@@ -19,23 +20,6 @@ TASKS = {
     "capacity": ["plan_capacity"],
     "manifests": ["model_manifests"],
 }
-
-
-def _reference(grade_id: str) -> str:
-    notebook = json.loads((PROJECT_ROOT / "solutions" / "ex5_cloud_infrastructure.ipynb").read_text())
-    for cell in notebook["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
-            source = "".join(cell["source"])
-            return "".join(line for line in source.splitlines(keepends=True) if "### " not in line)
-    raise KeyError(grade_id)
-
-
-def _mutate(grade_id: str, *edits: tuple[str, str]) -> dict[str, str]:
-    source = _reference(grade_id)
-    for old, new in edits:
-        assert source.count(old) == 1, f"{grade_id}: {old!r} occurs {source.count(old)} times in the reference"
-        source = source.replace(old, new)
-    return {grade_id: source}
 
 
 ALTERNATIVES: list[dict[str, Any]] = [
@@ -109,7 +93,8 @@ ALTERNATIVES: list[dict[str, Any]] = [
     {
         "name": "fleet: template by id, a pinned version, subnets in another order",
         "why": "LaunchTemplateId and Version '1' instead of the name and $Latest",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_fleet",
             ("    ec2.create_launch_template(\n", "    template = ec2.create_launch_template(\n"),
             (
@@ -194,7 +179,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "bucket: the TLS rule covers the bucket but not its objects",
         "why": "Resource is only arn:aws:s3:::<name>",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_artifact_bucket",
             ('everything = [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]', 'everything = f"arn:aws:s3:::{name}"'),
         ),
@@ -203,7 +189,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "bucket: denies when SecureTransport is true",
         "why": "reads 'TLS-only' as a condition on TLS being used",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_artifact_bucket",
             ('{"Bool": {"aws:SecureTransport": "false"}}', '{"Bool": {"aws:SecureTransport": "true"}}'),
         ),
@@ -212,7 +199,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "bucket: only the two Block settings of the public access block",
         "why": "sets BlockPublicAcls and BlockPublicPolicy, not the Ignore/Restrict pair",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_artifact_bucket",
             (
                 'blocks = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")',
@@ -224,14 +212,15 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "bucket: versioning suspended",
         "why": "writes the versioning call with the wrong status",
-        "cells": _mutate("provision_artifact_bucket", ('{"Status": "Enabled"}', '{"Status": "Suspended"}')),
+        "cells": mutate(STEM, "provision_artifact_bucket", ('{"Status": "Enabled"}', '{"Status": "Suspended"}')),
         "fails": ["test_bucket", "test_bucket_tls_and_hidden"],
     },
     # task 2 · security group
     {
         "name": "security group: the app port from the load balancer's addresses",
         "why": "keeps a CIDR range for the load balancer (the VPC's range) instead of its security group",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_server_security_group",
             (
                 'from_lb = {"GroupId": lb_group_id, "Description": "load balancer"}',
@@ -244,7 +233,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "security group: SSH from the load balancer and the app port from the bastion",
         "why": "swaps the two sources",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_server_security_group",
             (
                 'rules = [(app_port, {"UserIdGroupPairs": [from_lb]}), (22, {"IpRanges": [from_bastion]})]',
@@ -256,7 +246,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "security group: a port range up to the app port",
         "why": "FromPort 0 to ToPort app_port",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_server_security_group",
             (
                 '{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **source}',
@@ -268,7 +259,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "security group: hard-coded port 8080",
         "why": "copies the platform team's value",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_server_security_group",
             ('rules = [(app_port, {"UserIdGroupPairs"', 'rules = [(8080, {"UserIdGroupPairs"'),
         ),
@@ -278,7 +270,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "role: actions and resources swapped between the statements",
         "why": "ListBucket on the objects and GetObject on the bucket: the role can read nothing",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_model_role",
             (
                 '{"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [f"arn:aws:s3:::{bucket}"]}',
@@ -294,19 +287,20 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "role: s3:Get* for reading",
         "why": "a wildcard that also grants GetBucketPolicy, GetObjectAcl, ...",
-        "cells": _mutate("provision_model_role", ('"Action": ["s3:GetObject"]', '"Action": ["s3:Get*"]')),
+        "cells": mutate(STEM, "provision_model_role", ('"Action": ["s3:GetObject"]', '"Action": ["s3:Get*"]')),
         "fails": ["test_role", "test_role_hidden"],
     },
     {
         "name": "role: read on every bucket",
         "why": "Resource '*' for listing",
-        "cells": _mutate("provision_model_role", ('"Resource": [f"arn:aws:s3:::{bucket}"]', '"Resource": ["*"]')),
+        "cells": mutate(STEM, "provision_model_role", ('"Resource": [f"arn:aws:s3:::{bucket}"]', '"Resource": ["*"]')),
         "fails": ["test_role", "test_role_hidden"],
     },
     {
         "name": "role: instance profile without the role",
         "why": "creates the profile and forgets add_role_to_instance_profile",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "provision_model_role",
             ("    iam.add_role_to_instance_profile(InstanceProfileName=role_name, RoleName=role_name)\n", ""),
         ),
@@ -316,26 +310,28 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "fleet: IMDSv2 optional",
         "why": "HttpTokens optional keeps IMDSv1 working",
-        "cells": _mutate("provision_fleet", ('{"HttpTokens": "required"}', '{"HttpTokens": "optional"}')),
+        "cells": mutate(STEM, "provision_fleet", ('{"HttpTokens": "required"}', '{"HttpTokens": "optional"}')),
         "fails": ["test_fleet", "test_fleet_hidden"],
     },
     {
         "name": "fleet: starts at the maximum size",
         "why": "DesiredCapacity=max_size, 'to be safe'",
-        "cells": _mutate("provision_fleet", ("DesiredCapacity=min_size", "DesiredCapacity=max_size")),
+        "cells": mutate(STEM, "provision_fleet", ("DesiredCapacity=min_size", "DesiredCapacity=max_size")),
         "fails": ["test_fleet", "test_fleet_hidden"],
     },
     {
         "name": "fleet: CPU target as a fraction",
         "why": "60 % written as 0.6",
-        "cells": _mutate("provision_fleet", ('"TargetValue": float(target_cpu)', '"TargetValue": target_cpu / 100')),
+        "cells": mutate(
+            STEM, "provision_fleet", ('"TargetValue": float(target_cpu)', '"TargetValue": target_cpu / 100')
+        ),
         "fails": ["test_fleet", "test_fleet_hidden"],
     },
     {
         "name": "fleet: one subnet only",
         "why": "VPCZoneIdentifier is the first subnet",
-        "cells": _mutate(
-            "provision_fleet", ('VPCZoneIdentifier=",".join(subnet_ids)', "VPCZoneIdentifier=subnet_ids[0]")
+        "cells": mutate(
+            STEM, "provision_fleet", ('VPCZoneIdentifier=",".join(subnet_ids)', "VPCZoneIdentifier=subnet_ids[0]")
         ),
         "fails": ["test_fleet", "test_fleet_hidden"],
     },
@@ -343,7 +339,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "capacity: ceil without minding floating point",
         "why": "math.ceil(2.1 / 0.7) is 4",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "plan_capacity",
             (
                 "needed = math.ceil(round(load / (workers * target), 9))",
@@ -355,13 +352,14 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "capacity: the floor ignored",
         "why": "returns the replicas the load needs, even below min_replicas",
-        "cells": _mutate("plan_capacity", ("replicas = max(floor, needed)", "replicas = max(1, needed)")),
+        "cells": mutate(STEM, "plan_capacity", ("replicas = max(floor, needed)", "replicas = max(1, needed)")),
         "fails": ["test_capacity", "test_capacity_hidden"],
     },
     {
         "name": "capacity: whole numbers must be ints",
         "why": "isinstance(..., int) rejects 2.0 and np.int64(2)",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "plan_capacity",
             (
                 "if whole and (value != int(value) or value < 1):",
@@ -373,7 +371,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "capacity: a month of 720 hours",
         "why": "24 x 30 instead of HOURS_PER_MONTH",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "plan_capacity",
             ('"monthly_usd": replicas * price * HOURS_PER_MONTH', '"monthly_usd": replicas * price * 24 * 30'),
         ),
@@ -383,7 +382,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "manifests: the budget without a floor of 1",
         "why": "minAvailable = min_replicas - 1, which is 0 for one replica",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "model_manifests",
             ('"minAvailable": max(1, req["min_replicas"] - 1)', '"minAvailable": req["min_replicas"] - 1'),
         ),
@@ -392,13 +392,16 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "manifests: the budget as maxUnavailable",
         "why": "maxUnavailable 1 says the same in words, but the task asks for minAvailable",
-        "cells": _mutate("model_manifests", ('"minAvailable": max(1, req["min_replicas"] - 1)', '"maxUnavailable": 1')),
+        "cells": mutate(
+            STEM, "model_manifests", ('"minAvailable": max(1, req["min_replicas"] - 1)', '"maxUnavailable": 1')
+        ),
         "fails": ["test_manifests", "test_manifests_hidden"],
     },
     {
         "name": "manifests: the Service forwards the container port to port 80",
         "why": "port and targetPort swapped",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "model_manifests",
             (
                 "service = k8s.service_manifest(name, port=80, target_port=port)",
@@ -410,7 +413,8 @@ MISTAKES: list[dict[str, Any]] = [
     {
         "name": "manifests: the builder's default probe paths",
         "why": "keeps /health for both probes",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "model_manifests",
             ('    container["readinessProbe"]["httpGet"]["path"] = req["readiness_path"]\n', ""),
             ('    container["livenessProbe"]["httpGet"]["path"] = req["liveness_path"]\n', ""),
@@ -457,7 +461,8 @@ MISTAKES += [
     {
         "name": "fleet choice: the cheapest instance per hour",
         "why": "buys many of the cheapest machine",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "choose_fleet",
             (
                 "_, kind, count = min(fleets)",
@@ -469,7 +474,8 @@ MISTAKES += [
     {
         "name": "fleet choice: full utilisation allowed",
         "why": "sizes for 100 % busy workers, ignoring max_utilization",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "choose_fleet",
             (
                 'count = max(min_replicas, math.ceil(round(in_flight / (offer["workers"] * max_utilization), 9)))',
@@ -481,7 +487,8 @@ MISTAKES += [
     {
         "name": "fleet choice: ceil without minding floating point",
         "why": "2.1 / 0.7 rounds up to 4 instances",
-        "cells": _mutate(
+        "cells": mutate(
+            STEM,
             "choose_fleet",
             (
                 'math.ceil(round(in_flight / (offer["workers"] * max_utilization), 9))',
