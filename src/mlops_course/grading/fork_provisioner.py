@@ -30,6 +30,7 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from traitlets import Unicode
 
 from mlops_course.grading.kernel_guard import imported_modules
+from mlops_course.grading.kernel_template import read_answer
 
 PROVISIONER_NAME = "mlops-course-fork"
 _GROUP = "jupyter_client.kernel_provisioners"
@@ -203,13 +204,7 @@ class ForkProvisioner(LocalProvisioner):
             client.settimeout(60)
             client.connect(self.template_socket)
             client.sendall((json.dumps(request) + "\n").encode())
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = client.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-        answer = json.loads(reply or b"{}")
+            answer = read_answer(client)
         if "pid" not in answer:
             raise RuntimeError(f"the kernel template could not start a kernel: {answer.get('error', 'no answer')}")
         process = ForkedProcess(int(answer["pid"]))

@@ -121,6 +121,18 @@ def _read_request(conn: socket.socket) -> dict[str, Any]:
     return request
 
 
+def read_answer(client: socket.socket) -> dict[str, Any]:
+    """A template's one-line JSON answer to a request (``{}`` when it closed without one)."""
+    reply = b""
+    while not reply.endswith(b"\n"):
+        chunk = client.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    answer: dict[str, Any] = json.loads(reply or b"{}")
+    return answer
+
+
 def _reply(conn: socket.socket, message: dict[str, Any]) -> None:
     conn.sendall((json.dumps(message) + "\n").encode())
 

@@ -21,7 +21,7 @@ import socket
 import sys
 from typing import Any
 
-from mlops_course.grading.kernel_template import _libc, _reply, fork_per_connection
+from mlops_course.grading.kernel_template import _libc, _reply, fork_per_connection, read_answer
 
 _PR_SET_PDEATHSIG = 1
 
@@ -89,13 +89,7 @@ def request_runner(sock_path: str, job_dir: str, env: dict[str, str], pipe_fd: i
         payload = json.dumps({"job_dir": job_dir, "env": env}).encode()
         socket.send_fds(client, [payload], [pipe_fd, log_fd])
         client.shutdown(socket.SHUT_WR)
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = client.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    answer = json.loads(reply or b"{}")
+        answer = read_answer(client)
     if "pid" not in answer:
         raise RuntimeError(f"the runner template could not start a runner: {answer}")
     return int(answer["pid"])
