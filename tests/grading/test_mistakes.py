@@ -37,8 +37,7 @@ def _collection(stem: str) -> Any:
 
 def _auto_solution_cells(path: Path) -> list[str]:
     _, spec, _ = read_instructor(path)
-    manual = {c.grade_id for c in spec.solutions if getattr(c, "manual", False)}
-    return [c.grade_id for c in spec.solutions if c.grade_id not in manual]
+    return [c.grade_id for c in spec.solutions if not c.manual]
 
 
 def _pack(variants: list[dict[str, Any]], with_fails: bool) -> list[list[dict[str, Any]]]:
