@@ -22,7 +22,7 @@ STATE_FILE = "classroom.json"
 SECRETS_HELP = (
     "Secrets come from the environment, never from files in the repository: "
     "MLFLOW_AUTH_ADMIN_PASSWORD (the 'admin' account, >= 12 characters), POSTGRES_PASSWORD "
-    "(the database), MLFLOW_FLASK_SERVER_SECRET_KEY (optional; random if unset)."
+    "(the database superuser; MLflow gets its own role), MLFLOW_FLASK_SERVER_SECRET_KEY (optional; random if unset)."
 )
 
 
@@ -74,7 +74,9 @@ def cmd_up(args: argparse.Namespace) -> int:
             + SECRETS_HELP
         )
     if len(db_password) < 12:
-        return _fail("set POSTGRES_PASSWORD to the database password (at least 12 characters). " + SECRETS_HELP)
+        return _fail(
+            "set POSTGRES_PASSWORD to the database superuser's password (at least 12 characters). " + SECRETS_HELP
+        )
     data_dir = Path(args.data_dir).resolve()
     state = _read_state(data_dir)
     if state and _pid_alive(int(state["pid"])):

@@ -12,17 +12,15 @@ AWS emulator (moto) unless an S3 bucket is named, and MLflow is the course's own
 from __future__ import annotations
 
 import contextlib
-import functools
 import grp
 import os
 import pwd
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +31,7 @@ from mlops_course.classroom.postgres import (
     postgres_bin_dir,
     postgres_cluster,
 )
+from mlops_course.classroom.service_account import give_to, service_user
 from mlops_course.util import free_port, wait_until_healthy
 
 __all__ = [
@@ -64,55 +63,19 @@ def connections_needed(workers: int) -> int:
     return workers * STORES_PER_WORKER * (POOL_SIZE + POOL_OVERFLOW) + 20
 
 
-#: the unprivileged account the MLflow server runs as when the course runs as root
-SERVICE_USER = "nobody"
+#: What the server never inherits: learners' logins, storage keys (given only for a bucket),
+#: the PostgreSQL superuser's settings (POSTGRES_PASSWORD) and libpq's defaults (PGPASSWORD, ...).
+WITHHELD_PREFIXES = ("MLFLOW_TRACKING_", "AWS_", "POSTGRES_", "PG")
 
 
-@functools.lru_cache(maxsize=1)
-def service_user() -> str | None:
-    """Whom to run the MLflow server as: :data:`SERVICE_USER` when running as root, else ``None`` (as we are).
-
-    Running as root, the server drops to an account that owns nothing but the server's own
-    folders. That account must be able to read the Python environment; when it cannot (a
-    virtual environment inside a private home folder), the server runs as root and says so once.
-    """
-    if os.geteuid() != 0:
-        return None
-    try:
-        pwd.getpwnam(SERVICE_USER)
-    except KeyError:
-        return None
-    try:
-        probe = subprocess.run(
-            [sys.executable, "-c", "import mlflow.server, mlops_course.classroom.guard"],
-            user=SERVICE_USER,
-            group=grp.getgrgid(pwd.getpwnam(SERVICE_USER).pw_gid).gr_name,
-            extra_groups=[],
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/"},
-            cwd="/",
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        readable = probe.returncode == 0
-    except OSError:  # the interpreter itself lies in a folder the account cannot enter
-        readable = False
-    if not readable:
-        print(
-            f"Note: the MLflow server runs as root: the account {SERVICE_USER!r} cannot read this Python "
-            f"environment ({sys.prefix}). Install the course outside private folders to run it unprivileged.",
-            file=sys.stderr,
-        )
-        return None
-    return SERVICE_USER
-
-
-def _give_to(user: str, *paths: Path) -> None:
-    """Hand folders (recursively) and files to ``user`` so the server can write there and nowhere else."""
-    for path in paths:
-        for item in [path, *path.rglob("*")] if path.is_dir() else [path]:
-            shutil.chown(item, user=user, group=grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name)
+def inherited_environment(withheld_secrets: Collection[str] = ()) -> dict[str, str]:
+    """This process's environment minus :data:`WITHHELD_PREFIXES` and any variable holding a withheld secret."""
+    secrets_ = [secret for secret in withheld_secrets if secret]
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(WITHHELD_PREFIXES) and not any(secret in value for secret in secrets_)
+    }
 
 
 DEFAULT_BUCKET = "mlflow-class-artifacts"
@@ -217,6 +180,7 @@ def mlflow_server(
     workers: int = 2,
     work_dir: Path | None = None,
     timeout: float = 120.0,
+    withheld_secrets: Collection[str] = (),
 ) -> Iterator[str]:
     """Run ``mlflow server`` (PostgreSQL backend, proxied S3 artifacts, accounts on) until the block ends.
 
@@ -232,6 +196,8 @@ def mlflow_server(
         workers: server worker processes.
         work_dir: where the log and auth configuration go; ``None``: a throwaway folder.
         timeout: seconds to wait for the server to answer.
+        withheld_secrets: values that must not reach the server (the database superuser's
+            password): a variable of this environment holding one is not passed on.
 
     Yields:
         The tracking URI, ``http://host:port``.
@@ -248,10 +214,10 @@ def mlflow_server(
             else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlops-classroom-mlflow-")))
         )
         folder.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_TRACKING_", "AWS_"))}
+        env = inherited_environment(withheld_secrets)
         env["MLFLOW_FLASK_SERVER_SECRET_KEY"] = secret_key or secrets.token_hex(16)
-        # The store's URI holds the database password: it goes through the environment, which
-        # other users cannot read, never the command line, which `ps` shows to everyone.
+        # The store's URI holds the password of MLflow's own database role: it goes through the
+        # environment, which other users cannot read, never the command line, which `ps` shows to everyone.
         env["MLFLOW_BACKEND_STORE_URI"] = backend_store_uri
         # A class uses no MLflow jobs; their runner process costs memory in every server.
         env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
@@ -291,8 +257,8 @@ def mlflow_server(
         if runner is not None:
             # The server owns its folder (logs, auth configuration) and the artifacts folder; nothing else.
             if isinstance(artifacts, Path):
-                _give_to(runner, artifacts)
-            _give_to(runner, folder)
+                give_to(runner, artifacts)
+            give_to(runner, folder)
             group = grp.getgrgid(pwd.getpwnam(runner).pw_gid).gr_name
             env["HOME"] = str(folder)
         with open(log_file, "wb") as log:
@@ -354,7 +320,8 @@ def classroom_services(
     Args:
         admin_password: the instructor's ``admin`` password (at least 12 characters).
         data_dir: where the database cluster, artifacts and logs persist; ``None``: throwaway.
-        db_password: the database password (required to reopen an existing ``data_dir``).
+        db_password: the database superuser's password (required to reopen an existing
+            ``data_dir``). MLflow never sees it: it logs in as its own role (:func:`postgres_cluster`).
         artifacts: a real S3 bucket. ``None`` (the default): a folder on the server's disk
             (``data_dir/artifacts``), which only the server touches and which survives a restart.
         s3_emulator_for_artifacts: use the local AWS emulator's S3 instead (in memory, for
@@ -387,6 +354,7 @@ def classroom_services(
                 port=port,
                 workers=workers,
                 work_dir=Path(data_dir) / "mlflow" if data_dir else None,
+                withheld_secrets=(cluster.password,),
             )
         )
         yield ClassroomServices(url, "admin", admin_password, cluster, store, folder)
