@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mlops_course.grading.commands",
     "mlops_course.grading.submission",
     "mlops_course.classroom.commands",
+    "mlops_course.i18n.commands",
 )
 
 

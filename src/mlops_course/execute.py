@@ -37,6 +37,9 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
             "MLFLOW_TRACKING_URI": f"sqlite:///{Path(store) / 'mlflow.db'}",
             "PYTHONHASHSEED": "0",
             "MPLBACKEND": None,
+            # What Jupyter Server tells a kernel about its notebook: the package reads the
+            # notebook's language from it (mlops_course.i18n).
+            "JPY_SESSION_NAME": str(path.resolve()),
         }
         with environment_variables(throwaway):
             client = NotebookClient(
