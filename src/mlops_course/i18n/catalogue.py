@@ -19,7 +19,7 @@ from typing import Any
 import nbformat
 import yaml
 
-from mlops_course.i18n.units import Unit, cell_units, parsable, text_hash
+from mlops_course.i18n.units import Unit, cell_units, text_hash
 from mlops_course.util import atomic_write_bytes
 
 # The notebooks that have a translation, relative to the course root.
@@ -143,7 +143,9 @@ def unit_problem(unit: Unit, translation: str) -> str | None:
     if unit.kind != "string":
         return None
     try:
-        english, translated = ast.parse(parsable(unit.text), mode="eval"), ast.parse(translation, mode="eval")
+        # In parentheses: a literal split over lines ("a" \n "b") is one expression there.
+        english = ast.parse(f"({unit.text}\n)", mode="eval")
+        translated = ast.parse(f"({translation}\n)", mode="eval")
     except SyntaxError:
         return "the translation is not a valid Python string literal (check its quotes)"
     if type(english.body) is not type(translated.body):
