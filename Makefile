@@ -10,6 +10,12 @@ KERNEL := mlops-course
 LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# The course's language: `make course LANG=pt-BR` opens the Portuguese edition's start page
+# (a system locale such as pt_BR.UTF-8 chooses it too). Notebooks carry their own language.
+COURSE_LANG := $(if $(filter pt-BR pt_BR% pt-br,$(LANG)),pt-BR,en)
+START_PAGE  := $(if $(and $(filter pt-BR,$(COURSE_LANG)),$(wildcard START_HERE.pt-BR.md)),START_HERE.pt-BR.md,START_HERE.md)
+# `make course LANG=pt-BR` would also hand the locale name "pt-BR" to every program; give them a real one.
+LAB_LOCALE  := $(if $(filter command line,$(origin LANG)),LANG=C.UTF-8,)
 # pytest options for `make test`, e.g. make test PYTEST_ARGS="-k data"
 PYTEST_ARGS ?=
 
@@ -19,7 +25,7 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-course: setup lab ## set up everything (first time only), then open JupyterLab on the course
+course: setup lab ## set up everything (first time only), then open JupyterLab on the course (LANG=pt-BR: em português)
 
 setup: $(STAMP) ## create .venv, install the pinned packages and the course kernel
 
@@ -35,7 +41,7 @@ $(STAMP): pyproject.toml jupyter/overrides.json
 	@echo "Course environment ready in $(VENV)."
 
 lab: ## open JupyterLab on the course (after setup)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/START_HERE.md $(ROOT_FLAG) $(LAB_ARGS)
+	$(LAB_LOCALE) MLOPS_COURSE_LANG=$(COURSE_LANG) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(START_PAGE) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup ## run the whole test suite: package, data, notebooks, grader
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)

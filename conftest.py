@@ -21,3 +21,14 @@ def pytest_configure(config) -> None:
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
     os.environ["PYTHONHASHSEED"] = "0"
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_runtest_setup(item) -> None:
+    """Tell a notebook's kernel which notebook it runs, as Jupyter Server does (``JPY_SESSION_NAME``).
+
+    nbval starts the kernel when a notebook's first cell is set up, after this hook; the
+    package reads the notebook's language from it (``mlops_course.i18n``).
+    """
+    path = Path(str(item.fspath))
+    if path.suffix == ".ipynb":
+        os.environ["JPY_SESSION_NAME"] = str(path.resolve())

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from mlops_course.grading.format import MAX_SUBMISSION_BYTES, SubmissionError, nbgrader_meta, read_submission
 from mlops_course.grading.jobs import JobOutcome, Limits, run_job, with_setup_cell
-from mlops_course.grading.release import HIDDEN_NOTE
+from mlops_course.grading.release import HIDDEN_NOTES
+from mlops_course.i18n import notebook_language, tr
 
 EXIT_PASSED, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -47,7 +48,7 @@ def run_check(path: Path, limits: Limits | None = None) -> tuple[list[CheckedTes
                 (
                     str(meta.get("grade_id")),
                     float(points) if isinstance(points, (int, float)) else 0.0,
-                    HIDDEN_NOTE in cell.source,
+                    any(note in cell.source for note in HIDDEN_NOTES),
                 )
             )
         if cell.cell_type == "code":
@@ -74,26 +75,32 @@ def run_check(path: Path, limits: Limits | None = None) -> tuple[list[CheckedTes
 
 
 def report(path: Path, checked: list[CheckedTest], outcome: JobOutcome) -> tuple[str, int]:
-    """The text the learner sees and the exit code (0 all visible tests pass, 1 otherwise)."""
-    lines = [f"Self-check of {path.name} (visible tests only)"]
+    """The text the learner sees, in the notebook's language, and the exit code (0 all visible tests pass, 1 otherwise)."""
+    lang = notebook_language(path) or "en"
+    lines = [tr("check.title", lang, name=path.name)]
     visible = [t for t in checked if not t.hidden_part]
     score = sum(t.points for t in visible if t.outcome == "passed")
     total = sum(t.points for t in visible)
     for test in checked:
-        mark = "PASS" if test.outcome == "passed" else test.outcome.upper().replace("_", " ")
-        suffix = " (its hidden tests decide these points at grading)" if test.hidden_part else ""
+        known = test.outcome in {"passed", "failed", "timeout", "not_run"}
+        mark = (
+            tr("check.pass" if test.outcome == "passed" else f"check.{test.outcome}", lang) if known else test.outcome
+        )
+        suffix = tr("check.hidden_suffix", lang) if test.hidden_part else ""
         lines.append(f"  {mark:8} {test.grade_id} [{test.points:g} pt]{suffix}")
         if test.outcome != "passed" and test.message:
             lines.extend("           " + line for line in test.message.splitlines()[:8])
     solution_errors = outcome.of("solution")
     for error in solution_errors:
-        lines.append(f"  note: solution cell {error.get('grade_id')} raised: {str(error.get('message'))[:300]}")
+        lines.append(
+            tr("check.solution_error", lang, grade_id=error.get("grade_id"), message=str(error.get("message"))[:300])
+        )
     if not outcome.of("setup"):
-        lines.append(f"  the notebook could not be run: {outcome.log_tail[-300:].strip()}")
-    lines.append(f"Score on visible tests: {score:g} / {total:g}")
+        lines.append(tr("check.not_runnable", lang, tail=outcome.log_tail[-300:].strip()))
+    lines.append(tr("check.score", lang, score=f"{score:g}", total=f"{total:g}"))
     hidden_points = sum(t.points for t in checked if t.hidden_part)
     if hidden_points:
-        lines.append(f"Hidden tests decide {hidden_points:g} more points when your exercise is graded.")
+        lines.append(tr("check.hidden_points", lang, points=f"{hidden_points:g}"))
     all_passed = all(t.outcome == "passed" for t in checked) and bool(outcome.of("setup"))
     return "\n".join(lines), EXIT_PASSED if all_passed else EXIT_FAILED
 
@@ -101,10 +108,8 @@ def report(path: Path, checked: list[CheckedTest], outcome: JobOutcome) -> tuple
 def check(path: Path, limits: Limits | None = None) -> tuple[str, int]:
     """Run the self-check; returns ``(text, exit code)`` (2 for an unreadable notebook)."""
     if not path.is_file():
-        return (
-            f"{path} does not exist; give the path of your exercise notebook, e.g. exercises/ex0_how_exercises_work.ipynb",
-            EXIT_UNREADABLE,
-        )
+        example = "exercises/ex0_how_exercises_work.ipynb"
+        return tr("check.no_file", path=path, example=example), EXIT_UNREADABLE
     try:
         checked, outcome = run_check(path, limits)
     except SubmissionError as exc:

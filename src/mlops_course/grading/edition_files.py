@@ -9,6 +9,7 @@ from mlops_course import paths
 #: Tracked files the edition ships (fnmatch patterns: ``*`` also matches ``/``).
 ALLOW: tuple[str, ...] = (
     "START_HERE.md",
+    "START_HERE.*.md",
     "Makefile",
     "pyproject.toml",
     "environment.yml",
@@ -46,6 +47,9 @@ DENY: tuple[tuple[str, str], ...] = (
     ("src/mlops_course/resources/edition/*", "the templates of this edition's own files"),
 )
 
+#: Folders whose notebooks have translations in a language sub-folder (``notebooks/pt-BR/``).
+TRANSLATED_FOLDERS = ("notebooks", "exercises", "solutions")
+
 #: Where the learners' edition keeps its pristine copy of the released exercises.
 RELEASED_COPY = "src/mlops_course/resources/released"
 EDITION_TEMPLATES = paths.PACKAGE_DIR / "resources" / "edition"
@@ -53,6 +57,24 @@ EDITION_TEMPLATES = paths.PACKAGE_DIR / "resources" / "edition"
 #: Course material shipped as it is: an answer line that the same file already holds in the source
 #: is an overlap to review (an idiom a module teaches), not a leak publishing made.
 MATERIAL = ("notebooks/*", "src/mlops_course/*", "tests/code/*", "tests/data/*", "tests/model/*")
+
+
+def edition_path(path: str, lang: str = "en") -> str | None:
+    """Where a tracked file goes in the edition of ``lang``: its own path, a translation's
+    English place (``notebooks/pt-BR/x.ipynb`` → ``notebooks/x.ipynb``), or None when it
+    belongs to another language's edition."""
+    from mlops_course.i18n import LANGUAGES
+
+    parts = path.split("/")
+    for other in LANGUAGES[1:]:
+        translated = (len(parts) == 3 and parts[0] in TRANSLATED_FOLDERS and parts[1] == other) or (
+            path == f"START_HERE.{other}.md"
+        )
+        if translated:
+            if other != lang:
+                return None
+            return "START_HERE.md" if parts[0] == path else f"{parts[0]}/{parts[2]}"
+    return path
 
 
 def classify(path: str) -> tuple[bool, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_course.grading.format import ExerciseSpec
+from mlops_course.i18n import tr
 from mlops_course.util import atomic_write_text
 
 _STYLE = (
@@ -22,13 +23,8 @@ _STYLE = (
     "vertical-align:top}pre{white-space:pre-wrap;margin:0;font-size:.85rem}.passed{color:#176f2c}"
     ".failed,.timeout{color:#a4161a}.not_run{color:#777}"
 )
-_OUTCOME_TEXT = {"passed": "passed", "failed": "failed", "timeout": "timed out", "not_run": "not run"}
-_STATUS_TEXT = {
-    "graded": "Graded.",
-    "invalid": "Your submission could not be graded:",
-    "timeout": "Your notebook ran out of time:",
-    "error": "The grader failed on your submission; your instructor will grade it again:",
-}
+_OUTCOMES = ("passed", "failed", "timeout", "not_run")
+_STATUSES = ("graded", "invalid", "timeout", "error")
 
 
 def _points(value: Any) -> str:
@@ -37,59 +33,72 @@ def _points(value: Any) -> str:
 
 
 def feedback_html(result: dict[str, Any], spec: ExerciseSpec | None = None) -> str:
-    """The feedback page for one result."""
+    """The feedback page for one result, in the language of the submission (``result["language"]``)."""
+    lang = str(result.get("language") or "en")
     rows = []
     for test in result.get("tests", []):
         outcome = str(test.get("outcome", "not_run"))
-        kind = "hidden test" if test.get("hidden") else "visible test"
+        kind = tr("feedback.hidden_test" if test.get("hidden") else "feedback.visible_test", lang)
         if test.get("hidden"):
-            detail = "Hidden tests check your answer on other inputs; their code is not shown."
+            detail = tr("feedback.hidden_detail", lang)
         else:
             detail = test.get("message") or ""
         rows.append(
             f"<tr><td>{escape(str(test.get('grade_id')))}<br><small>{kind}</small></td>"
-            f"<td class='{escape(outcome)}'>{escape(_OUTCOME_TEXT.get(outcome, outcome))}</td>"
+            f"<td class='{escape(outcome)}'>{escape(tr(f'feedback.{outcome}', lang) if outcome in _OUTCOMES else outcome)}</td>"
             f"<td>{_points(test.get('points'))} / {_points(test.get('max_points'))}</td>"
             f"<td><pre>{escape(str(detail))}</pre></td></tr>"
         )
     manual = []
     for cell in result.get("manual", []):
         if cell.get("reviewed"):
-            state, points = "reviewed", f"{_points(cell.get('points'))} / {_points(cell.get('max_points'))}"
+            state, points = (
+                tr("feedback.reviewed", lang),
+                f"{_points(cell.get('points'))} / {_points(cell.get('max_points'))}",
+            )
         else:
-            state, points = "awaiting review", f"? / {_points(cell.get('max_points'))}"
+            state, points = tr("feedback.awaiting", lang), f"? / {_points(cell.get('max_points'))}"
         manual.append(
-            f"<tr><td>{escape(str(cell.get('grade_id')))}<br><small>written answer</small></td>"
+            f"<tr><td>{escape(str(cell.get('grade_id')))}<br><small>{tr('feedback.written_answer', lang)}</small></td>"
             f"<td>{state}</td><td>{points}</td><td><pre>{escape(str(cell.get('comment') or ''))}</pre></td></tr>"
         )
     late = result.get("late") or {}
     late_text = ""
     if late.get("days_late"):
         late_text = (
-            f"<p>Submitted {escape(str(result.get('submitted_at')))}, {_points(late.get('days_late'))} day(s) after "
-            f"the due date {escape(str(late.get('due')))}: late penalty {_points(late.get('penalty_pct'))}%.</p>"
+            "<p>"
+            + tr(
+                "feedback.late",
+                lang,
+                submitted=escape(str(result.get("submitted_at"))),
+                days=_points(late.get("days_late")),
+                due=escape(str(late.get("due"))),
+                penalty=_points(late.get("penalty_pct")),
+            )
+            + "</p>"
         )
     if result.get("pending_points"):
-        late_text += f"<p>{_points(result.get('pending_points'))} points of written answers await review.</p>"
+        late_text += "<p>" + tr("feedback.pending", lang, points=_points(result.get("pending_points"))) + "</p>"
     errors = "".join(
-        f"<li>solution cell <b>{escape(str(e.get('grade_id')))}</b>: <pre>{escape(str(e.get('message')))}</pre></li>"
+        f"<li>{tr('feedback.solution_cell', lang)} <b>{escape(str(e.get('grade_id')))}</b>: <pre>{escape(str(e.get('message')))}</pre></li>"
         for e in result.get("solution_errors", [])
     )
     status = str(result.get("status"))
     message = escape(str(result.get("message") or ""))
     title = f"{escape(str(result.get('exercise')))}: {escape(str(result.get('student_id')))}"
     return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"<!DOCTYPE html><html lang='{escape(lang)}'><head><meta charset='utf-8'><title>{title}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{title}</h1>"
-        f"<p><b>Score: {_points(result.get('score'))} / {_points(result.get('max_score'))}</b></p>"
-        f"<p>{escape(_STATUS_TEXT.get(status, status))} {message}</p>"
-        "<table><tr><th>test</th><th>result</th><th>points</th><th>details</th></tr>"
+        f"<p><b>{tr('feedback.score', lang)}: {_points(result.get('score'))} / {_points(result.get('max_score'))}</b></p>"
+        f"<p>{escape(tr(f'feedback.status_{status}', lang) if status in _STATUSES else status)} {message}</p>"
+        f"<table><tr>{tr('feedback.columns', lang)}</tr>"
         + "".join(rows)
         + "".join(manual)
         + "</table>"
         + late_text
-        + (f"<h2>Errors in your solution cells</h2><ul>{errors}</ul>" if errors else "")
-        + f"<p><small>Graded at {escape(str(result.get('graded_at')))}.</small></p></body></html>\n"
+        + (f"<h2>{tr('feedback.errors', lang)}</h2><ul>{errors}</ul>" if errors else "")
+        + f"<p><small>{tr('feedback.graded_at', lang, when=escape(str(result.get('graded_at'))))}</small></p>"
+        + "</body></html>\n"
     )
 
 

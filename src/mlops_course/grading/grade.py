@@ -33,6 +33,7 @@ from mlops_course.grading.format import (
 )
 from mlops_course.grading.gradebook import GRADER_VERSION, load_result, result_path, write_gradebook
 from mlops_course.grading.jobs import JobOutcome, Limits, run_job, stop_all_jobs, with_setup_cell
+from mlops_course.grading.languages import submission_language, translated_instructor_notebooks
 from mlops_course.grading.late import LatePolicy
 from mlops_course.grading.manual import MAX_ANSWER
 from mlops_course.grading.merge import match_solutions, merge, reordered
@@ -48,6 +49,12 @@ class Exercise:
     notebook: NotebookNode
     spec: ExerciseSpec
     sha256: str
+    language: str = "en"
+    translations: dict[str, Exercise] = field(default_factory=dict, compare=False, repr=False)
+
+    def in_language(self, language: str) -> Exercise:
+        """This exercise's instructor notebook in ``language`` (the English one if there is none)."""
+        return self.translations.get(language, self)
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,11 @@ def load_exercises(source: Path) -> dict[str, Exercise]:
         exercises[path.stem] = Exercise(path.stem, nb, spec, sha256_hex(data + GRADER_VERSION.encode()))
     if not exercises:
         raise FormatError(f"no instructor notebooks (*.ipynb) in {source}.")
+    english = {stem: exercise.spec for stem, exercise in exercises.items()}
+    for stem, languages in translated_instructor_notebooks(source, english).items():
+        for lang, (nb, spec, data) in languages.items():
+            sha = sha256_hex(data + GRADER_VERSION.encode())
+            exercises[stem].translations[lang] = Exercise(stem, nb, spec, sha, lang)
     return exercises
 
 
@@ -242,7 +254,9 @@ def grade_task(
     try:
         notebook, data = read_submission(task.path, options.max_bytes, what)
         result = _base_result(task, sha256_hex(data))
-        solutions = match_solutions(task.exercise.spec, notebook, what)
+        exercise = task.exercise.in_language(submission_language(notebook))
+        result.update(language=exercise.language, source_sha256=exercise.sha256)
+        solutions = match_solutions(exercise.spec, notebook, what)
     except SubmissionError as exc:
         data = task.path.read_bytes() if task.path.stat().st_size <= options.max_bytes else b""
         result = _base_result(task, sha256_hex(data) if data else "")
@@ -251,14 +265,14 @@ def grade_task(
     result["flags"] = scan_sources(list(solutions.values()))
     for cell in result["manual"]:
         cell["answer"] = solutions.get(cell["grade_id"], "")[:MAX_ANSWER]
-    if reordered(task.exercise.spec, notebook):
+    if reordered(exercise.spec, notebook):
         result["flags"] = sorted({*result["flags"], "reordered"})
-    graded = with_setup_cell(merge(task.exercise.notebook, task.exercise.spec, solutions))
+    graded = with_setup_cell(merge(exercise.notebook, exercise.spec, solutions))
     label = f"{task.exercise.stem}-{task.student_id}"
     name = "".join(c if c.isalnum() else "_" for c in label)
     kernel, runner = (fast.sockets() if fast is not None else None) or (None, None)
     outcome = run_job(graded, work_root, options.limits, hide, name, kernel, runner)
-    apply_outcome(result, task.exercise.spec, outcome, options.limits)
+    apply_outcome(result, exercise.spec, outcome, options.limits)
     return result
 
 
@@ -268,7 +282,7 @@ def _up_to_date(task: Task, options: GradeOptions) -> bool:
     previous = load_result(result_path(options.out, task.student_id, task.exercise.stem))
     if previous is None or previous.get("status") == "error":
         return False
-    if previous.get("source_sha256") != task.exercise.sha256:
+    if previous.get("source_sha256") != task.exercise.in_language(str(previous.get("language", "en"))).sha256:
         return False
     if not task.path.is_file():
         return previous.get("submission_sha256") == ""

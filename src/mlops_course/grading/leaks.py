@@ -99,7 +99,7 @@ def _lines(path: Path) -> set[str]:
     return {line.strip() for text in _texts(path) for line in text.splitlines()}
 
 
-def scan_edition(edition: Path, source: Path) -> tuple[list[str], list[str]]:
+def scan_edition(edition: Path, source: Path, lang: str = "en") -> tuple[list[str], list[str]]:
     """Check an edition against the instructor's checkout it was published from.
 
     Leaks (the first list; publish refuses them): a line of an answer or hidden test (see
@@ -114,18 +114,23 @@ def scan_edition(edition: Path, source: Path) -> tuple[list[str], list[str]]:
     Args:
         edition: the published folder.
         source: the instructor's checkout (``solutions/``, ``exercises/`` and the shipped files).
+        lang: the edition's language; a translated edition's exercises are ``exercises/<lang>/``.
     """
     leaks: list[str] = []
     overlaps: list[str] = []
-    solutions, exercises = source / "solutions", source / "exercises"
-    secrets = secret_lines(solutions)
+    sub = "" if lang == "en" else lang
+    solutions, exercises = source / "solutions" / sub, source / "exercises" / sub
+    # Answers in every language: an English answer line in a translated edition is a leak too.
+    secrets = secret_lines(source / "solutions")
+    for folder in sorted(p for p in (source / "solutions").iterdir() if p.is_dir()):
+        secrets = {**secret_lines(folder), **secrets}
     for solution in sorted(solutions.glob("*.ipynb")):
         for copy_ in (f"exercises/{solution.name}", f"{RELEASED_COPY}/{solution.name}"):
             shipped, expected = edition / copy_, exercises / solution.name
             if not shipped.is_file():
                 leaks.append(f"{copy_}: missing from the edition")
             elif not expected.is_file() or shipped.read_bytes() != expected.read_bytes():
-                leaks.append(f"{copy_}: differs from exercises/{solution.name}")
+                leaks.append(f"{copy_}: differs from exercises/{sub + '/' if sub else ''}{solution.name}")
     for path in sorted(p for p in edition.rglob("*") if p.is_file() and ".git" not in p.relative_to(edition).parts):
         rel = path.relative_to(edition).as_posix()
         ships, reason = classify(rel)
@@ -136,7 +141,7 @@ def scan_edition(edition: Path, source: Path) -> tuple[list[str], list[str]]:
         if markers:
             leaks.append(f"{rel}: has a marker line {markers[0][:80]!r}")
         found = {_norm(line) for line in lines} & secrets.keys()
-        original = source / rel
+        original = source / _source_of(rel, lang)
         verbatim = ships and any(fnmatchcase(rel, m) for m in MATERIAL) and original.is_file()
         excused = {_norm(line) for line in _lines(original)} & found if verbatim and found else set()
         for secret in sorted(found):
@@ -148,6 +153,18 @@ def scan_edition(edition: Path, source: Path) -> tuple[list[str], list[str]]:
 def find_leaks(edition: Path, source: Path) -> list[str]:
     """The leaks :func:`scan_edition` finds; empty when the edition is clean."""
     return scan_edition(edition, source)[0]
+
+
+def _source_of(rel: str, lang: str) -> str:
+    """The checkout's path of an edition file (a translated edition ships translations in English places)."""
+    if lang == "en":
+        return rel
+    parts = rel.split("/")
+    if rel == "START_HERE.md":
+        return f"START_HERE.{lang}.md"
+    if len(parts) == 2 and parts[0] in ("notebooks", "exercises"):
+        return f"{parts[0]}/{lang}/{parts[1]}"
+    return rel
 
 
 def _added_by_publish(rel: str) -> bool:

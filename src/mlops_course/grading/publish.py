@@ -36,7 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from mlops_course import paths
-from mlops_course.grading.edition_files import ALLOW, DENY, EDITION_TEMPLATES, MATERIAL, RELEASED_COPY, classify
+from mlops_course.grading.edition_files import (
+    ALLOW,
+    DENY,
+    EDITION_TEMPLATES,
+    MATERIAL,
+    RELEASED_COPY,
+    classify,
+    edition_path,
+)
 from mlops_course.grading.leaks import find_leaks, scan_edition, secret_lines
 
 __all__ = [
@@ -106,32 +114,39 @@ def _check_out_folder(out: Path) -> None:
         )
 
 
-def _check_exercises(source: Path, tracked: set[str]) -> list[str]:
-    """The exercise stems, after checking that ``exercises/`` is exactly the release of ``solutions/``."""
+def _check_exercises(source: Path, tracked: set[str], lang: str = "en") -> list[str]:
+    """The exercise stems, after checking that ``exercises/`` is exactly the release of ``solutions/``
+    (``exercises/<lang>/`` and ``solutions/<lang>/`` for a translated edition)."""
     from mlops_course.grading.format import FormatError
     from mlops_course.grading.release import released_bytes
 
-    solutions = sorted((source / "solutions").glob("*.ipynb"))
+    sub = "" if lang == "en" else f"{lang}/"
+    solutions = sorted((source / "solutions" / sub).glob("*.ipynb"))
     if not solutions:
-        raise PublishError(f"{source / 'solutions'} has no exercise notebooks; publish from the instructor's checkout.")
+        hint = "" if lang == "en" else f" Build them: mlops-course translate build --lang {lang}, then release."
+        raise PublishError(
+            f"{source / 'solutions' / sub} has no exercise notebooks; publish from the instructor's checkout.{hint}"
+        )
     stems = [p.stem for p in solutions]
     for path in solutions:
-        exercise = source / "exercises" / path.name
+        exercise = source / "exercises" / sub / path.name
         try:
             expected = released_bytes(path)
         except FormatError as exc:
-            raise PublishError(f"solutions/{path.name} breaks the exercise format: {exc}") from None
+            raise PublishError(f"solutions/{sub}{path.name} breaks the exercise format: {exc}") from None
         if not exercise.is_file() or exercise.read_bytes() != expected:
             raise PublishError(
-                f"exercises/{path.name} is not the release of solutions/{path.name}. Run `mlops-course release`, "
-                "commit exercises/ and solutions/, then publish."
+                f"exercises/{sub}{path.name} is not the release of solutions/{sub}{path.name}. Run "
+                "`mlops-course release`, commit exercises/ and solutions/, then publish."
             )
-        if f"exercises/{path.name}" not in tracked:
-            raise PublishError(f"exercises/{path.name} is not tracked by git: `git add` and commit it, then publish.")
-    extra = sorted(p.name for p in (source / "exercises").glob("*.ipynb") if p.stem not in stems)
+        if f"exercises/{sub}{path.name}" not in tracked:
+            raise PublishError(
+                f"exercises/{sub}{path.name} is not tracked by git: `git add` and commit it, then publish."
+            )
+    extra = sorted(p.name for p in (source / "exercises" / sub).glob("*.ipynb") if p.stem not in stems)
     if extra:
         raise PublishError(
-            f"exercises/ has notebook(s) with no instructor notebook: {', '.join(extra)}. Delete them (or add "
+            f"exercises/{sub} has notebook(s) with no instructor notebook: {', '.join(extra)}. Delete them (or add "
             "their solutions) and publish again."
         )
     return stems
@@ -170,11 +185,27 @@ def _learner_pyproject(text: str) -> str:
     return text.replace(" in notebooks/ and\n# solutions/ under nbval", " in notebooks/\n# under nbval")
 
 
-def _plan(source: Path, tracked: list[str], stems: list[str]) -> tuple[dict[str, tuple[bytes, bool]], dict[str, str]]:
-    """The edition's files (``path -> (bytes, executable)``) and the tracked files left out, with why."""
+def _plan(
+    source: Path, tracked: list[str], stems: list[str], lang: str = "en"
+) -> tuple[dict[str, tuple[bytes, bool]], dict[str, str]]:
+    """The edition's files (``path -> (bytes, executable)``) and the tracked files left out, with why.
+
+    An edition is in one language: a translated one ships ``notebooks/<lang>/``,
+    ``exercises/<lang>/`` and ``START_HERE.<lang>.md`` in the English files' places.
+    """
     files: dict[str, tuple[bytes, bool]] = {}
     left_out: dict[str, str] = {}
+    translated = {rel: edition_path(rel, lang) for rel in tracked}
+    replaced = {to for rel, to in translated.items() if to not in (None, rel)}
     for rel in tracked:
+        if translated[rel] is None:
+            left_out[rel] = "another language's edition"
+            continue
+        if translated[rel] != rel:
+            continue  # a translation: it takes its English twin's place below
+        if rel in replaced:
+            left_out[rel] = f"replaced by its {lang} translation"
+            continue
         path = source / rel
         if not path.is_file():
             left_out[rel] = "tracked but missing from the working tree"
@@ -184,8 +215,13 @@ def _plan(source: Path, tracked: list[str], stems: list[str]) -> tuple[dict[str,
             left_out[rel] = reason
             continue
         files[rel] = (path.read_bytes(), bool(path.stat().st_mode & stat.S_IXUSR))
-    readme = source / "src" / "mlops_course" / "resources" / "edition" / "README.md"
-    readme = readme if readme.is_file() else EDITION_TEMPLATES / "README.md"
+    for rel, to in translated.items():
+        if to is not None and to != rel and (source / rel).is_file() and classify(rel)[0]:
+            path = source / rel
+            files[to] = (path.read_bytes(), bool(path.stat().st_mode & stat.S_IXUSR))
+    name = "README.md" if lang == "en" else f"README.{lang}.md"
+    readme = source / "src" / "mlops_course" / "resources" / "edition" / name
+    readme = readme if readme.is_file() else EDITION_TEMPLATES / name
     if not readme.is_file():
         raise PublishError(f"the learners' README template {readme} is missing; restore it from git.")
     files["README.md"] = (readme.read_bytes(), False)
@@ -226,12 +262,13 @@ def _commit(out: Path, source: Path, dirty: bool) -> str:
     return _git(["rev-parse", "HEAD"], out).strip()
 
 
-def publish(out: Path, source: Path = paths.PROJECT_ROOT) -> Edition:
+def publish(out: Path, source: Path = paths.PROJECT_ROOT, lang: str = "en") -> Edition:
     """Write the learners' edition into ``out`` as a git repository with one commit.
 
     Args:
         out: a folder that does not exist, or is empty.
         source: the instructor's checkout.
+        lang: the edition's language (``en``, or a translation such as ``pt-BR``).
 
     Returns:
         What was written.
@@ -245,10 +282,9 @@ def publish(out: Path, source: Path = paths.PROJECT_ROOT) -> Edition:
     if source == out or source in out.parents:
         raise PublishError(f"{out} is inside the course checkout {source}; publish outside it (e.g. ../edition).")
     tracked = _tracked_files(source)
-    stems = _check_exercises(source, set(tracked))
-    files, left_out = _plan(source, tracked, stems)
-    tracked_set = set(tracked)
-    shipped_from_source = [rel for rel in files if rel in tracked_set]
+    stems = _check_exercises(source, set(tracked), lang)
+    files, left_out = _plan(source, tracked, stems, lang)
+    shipped_from_source = [rel for rel in tracked if edition_path(rel, lang) in files]
     dirty = bool(_git(["status", "--porcelain", "--", *shipped_from_source], source).strip())
     existed = out.is_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -259,7 +295,7 @@ def publish(out: Path, source: Path = paths.PROJECT_ROOT) -> Edition:
             target.write_bytes(data)
             target.chmod(0o755 if executable else 0o644)
         commit = _commit(out, source, dirty)
-        leaks, overlaps = scan_edition(out, source)
+        leaks, overlaps = scan_edition(out, source, lang)
         if leaks:
             raise PublishError(
                 "the edition would leak, so it was not kept:\n  "
@@ -292,7 +328,12 @@ def _publish_command(args: argparse.Namespace) -> int:
 
     skip_iri_grammar()
     try:
-        edition = publish(Path(args.out), Path(args.source))
+        from mlops_course.i18n import normalise
+
+        edition = publish(Path(args.out), Path(args.source), normalise(args.lang))
+    except ValueError as exc:
+        print(f"publish stopped: --lang: {exc}", file=sys.stderr)
+        return 2
     except PublishError as exc:
         print(f"publish stopped: {exc}", file=sys.stderr)
         return 2
@@ -324,4 +365,5 @@ def register(subparsers: Any) -> None:
         "--source", default=str(paths.PROJECT_ROOT), help="the instructor's checkout (default: this course)"
     )
     pub.add_argument("--verbose", action="store_true", help="list every answer line course material also holds")
+    pub.add_argument("--lang", default="en", help="the edition's language: en (default) or pt-BR")
     pub.set_defaults(func=_publish_command)

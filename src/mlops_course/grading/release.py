@@ -25,11 +25,15 @@ from mlops_course.grading.format import (
     nbgrader_meta,
     read_instructor,
 )
+from mlops_course.i18n import LANGUAGES, tr
+from mlops_course.i18n.messages import MESSAGES
 from mlops_course.util import atomic_write_bytes
 
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 HIDDEN_NOTE = "# (hidden tests of this cell run when your exercise is graded)"
+# The note in every language (a released notebook says it in its own language).
+HIDDEN_NOTES = tuple(MESSAGES["release.hidden_note"].values())
 _DROPPED_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
 
 
@@ -53,26 +57,28 @@ def _replace_blocks(lines: list[str], begin: str, end: str, replacement: tuple[s
     return "\n".join(out)
 
 
-def stub_source(source: str, cell_type: str) -> str:
+def stub_source(source: str, cell_type: str, lang: str = "en") -> str:
     """The learner's version of a solution cell's source.
 
     Args:
         source: the instructor's cell source.
         cell_type: ``code`` or ``markdown``.
+        lang: the notebook's language (the stub's comment is written in it).
 
     Returns:
         The source with every solution block replaced by the stub.
     """
-    stub = CODE_STUB if cell_type == "code" else (MARKDOWN_STUB,)
+    code_stub = (tr("release.code_stub", lang), CODE_STUB[1])
+    stub = code_stub if cell_type == "code" else (tr("release.markdown_stub", lang),)
     lines = source.splitlines()
     if not any(line.strip() == BEGIN_SOLUTION for line in lines):
         return "\n".join(stub)
     return _replace_blocks(lines, BEGIN_SOLUTION, END_SOLUTION, stub)
 
 
-def strip_hidden(source: str) -> str:
+def strip_hidden(source: str, lang: str = "en") -> str:
     """A test cell's source without its hidden-tests blocks (a one-line note stays in their place)."""
-    return _replace_blocks(source.splitlines(), BEGIN_HIDDEN, END_HIDDEN, (HIDDEN_NOTE,))
+    return _replace_blocks(source.splitlines(), BEGIN_HIDDEN, END_HIDDEN, (tr("release.hidden_note", lang),))
 
 
 def check_marker_placement(nb: NotebookNode, name: str = "notebook") -> None:
@@ -114,6 +120,7 @@ def release_notebook(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
         FormatError: a solution or hidden-tests region outside its kind of cell.
     """
     check_marker_placement(nb, name)
+    lang = str((nb.metadata.get("mlops_course") or {}).get("language") or "en")
     out = copy.deepcopy(nb)
     for cell in out.cells:
         for key in _DROPPED_CELL_METADATA:
@@ -123,9 +130,9 @@ def release_notebook(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
             cell.execution_count = None
         meta = nbgrader_meta(cell)
         if meta.get("solution"):
-            cell.source = stub_source(cell.source, cell.cell_type)
+            cell.source = stub_source(cell.source, cell.cell_type, lang)
         if meta.get("grade"):
-            cell.source = strip_hidden(cell.source)
+            cell.source = strip_hidden(cell.source, lang)
         if meta.get("locked"):
             cell.metadata["editable"] = False
             cell.metadata["deletable"] = False
@@ -145,7 +152,8 @@ def released_bytes(solution_path: Path) -> bytes:
 
 
 def release_folder(source: Path, out: Path) -> tuple[list[Path], list[Path]]:
-    """Release every ``source/*.ipynb`` into ``out/``.
+    """Release every ``source/*.ipynb`` into ``out/``, and each translation folder
+    ``source/<language>/`` (e.g. ``solutions/pt-BR/``) into ``out/<language>/``.
 
     Args:
         source: the instructor notebooks' folder.
@@ -155,13 +163,18 @@ def release_folder(source: Path, out: Path) -> tuple[list[Path], list[Path]]:
         ``(written, stale)``: the files written, and notebooks in ``out`` with no source
         (reported, never deleted: they might hold someone's work).
     """
-    solutions = sorted(source.glob("*.ipynb"))
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in solutions:
-        target = out / path.name
-        atomic_write_bytes(target, released_bytes(path))
-        written.append(target)
-    names = {p.name for p in solutions}
-    stale = sorted(p for p in out.glob("*.ipynb") if p.name not in names)
+    written: list[Path] = []
+    stale: list[Path] = []
+    folders = [(source, out)] + [
+        (source / lang, out / lang) for lang in LANGUAGES[1:] if any((source / lang).glob("*.ipynb"))
+    ]
+    for source_dir, out_dir in folders:
+        solutions = sorted(source_dir.glob("*.ipynb"))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path in solutions:
+            target = out_dir / path.name
+            atomic_write_bytes(target, released_bytes(path))
+            written.append(target)
+        names = {p.name for p in solutions}
+        stale.extend(sorted(p for p in out_dir.glob("*.ipynb") if p.name not in names))
     return written, stale

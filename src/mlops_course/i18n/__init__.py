@@ -81,10 +81,10 @@ def language() -> str:
         return DEFAULT
 
 
-def tr(key: str, /, **fields: object) -> str:
-    """The message ``key`` in the current language, formatted with ``fields``."""
+def tr(key: str, /, lang: str | None = None, **fields: object) -> str:
+    """The message ``key`` in ``lang`` (default: the current language), formatted with ``fields``."""
     from mlops_course.i18n.messages import MESSAGES
 
     texts = MESSAGES[key]
-    text = texts.get(language()) or texts["en"]
+    text = texts.get(lang or language()) or texts["en"]
     return text.format(**fields) if fields else text
