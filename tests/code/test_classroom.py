@@ -275,6 +275,58 @@ def test_auth_config_sets_read_by_default_and_keeps_the_password_out(tmp_path: P
     assert stat.S_IMODE(path.stat().st_mode) == 0o600, "the file holds the database URI: owner-only"
 
 
+# --- the database logins --------------------------------------------------------------------
+
+
+def test_mlflow_gets_its_own_roles_uri_and_no_password_shows_in_a_repr() -> None:
+    from mlops_course.classroom.postgres import Postgres
+
+    cluster = Postgres("127.0.0.1", 5432, "postgres", "superuser-secret", Path("/x"), "mlflow", "role-secret")
+    assert cluster.uri("mlflow") == "postgresql+psycopg2://mlflow:role-secret@127.0.0.1:5432/mlflow"
+    assert "superuser-secret" not in cluster.uri("mlflow_auth")
+    assert "secret" not in repr(cluster), repr(cluster)
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        ({"user": "mlflow", "owner": "mlflow"}, "must not be the superuser"),
+        ({"owner": "mlflow; DROP ROLE postgres"}, "role name"),
+        ({"user": "1admin"}, "superuser name"),
+        ({"databases": ("mlflow", "mlflow-auth")}, "database name"),
+    ],
+)
+def test_postgres_cluster_refuses_bad_names_before_starting_anything(names: dict, message: str) -> None:
+    from mlops_course.classroom.postgres import postgres_cluster
+
+    with pytest.raises(ValueError, match=message), postgres_cluster(None, **names):
+        pytest.fail("the cluster must not start")
+
+
+def test_the_server_inherits_no_superuser_password_storage_key_or_libpq_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mlops_course.classroom.services import inherited_environment
+
+    monkeypatch.setenv("POSTGRES_PASSWORD", "superuser-secret")
+    monkeypatch.setenv("PGPASSWORD", "superuser-secret")
+    monkeypatch.setenv("CLASS_DB_LOGIN", "postgres:superuser-secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "a-key")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "a-learner")
+    monkeypatch.setenv("COURSE_SETTING", "kept")
+    environment = inherited_environment(["superuser-secret", ""])
+    assert environment["COURSE_SETTING"] == "kept"
+    assert "PATH" in environment
+    for name in (
+        "POSTGRES_PASSWORD",
+        "PGPASSWORD",
+        "CLASS_DB_LOGIN",
+        "AWS_SECRET_ACCESS_KEY",
+        "MLFLOW_TRACKING_PASSWORD",
+    ):
+        assert name not in environment, f"{name} must not reach the MLflow server"
+
+
 # --- the learner's connection check ---------------------------------------------------------
 
 GOOD_LOGIN = ("ana", "ana-password-123")

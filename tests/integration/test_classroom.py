@@ -6,7 +6,9 @@ creates two learner accounts, runs Module 1 and an exercise solution as learner 
 with nothing but environment variables, then checks the runs in PostgreSQL and the
 artifacts on disk; that learner ``bob`` may read but not change alice's work; that two
 learners running the same notebook get their own experiments; and that the holes a curious
-learner could use are closed (artifact locations, model-version sources, passwords in ``ps``).
+learner could use are closed (artifact locations, model-version sources, passwords in ``ps``);
+that MLflow logs in as its own unprivileged database role, never the superuser; and that a
+kept cluster reopens (one made when the superuser was MLflow's login is adopted).
 Everything is torn down at the end.
 
 Skipped only when PostgreSQL's server binaries are absent (CI installs them).
@@ -14,8 +16,12 @@ Skipped only when PostgreSQL's server binaries are absent (CI installs them).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import shutil
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -278,11 +284,143 @@ def test_a_model_version_source_must_be_the_servers_own_and_readable(classroom, 
     assert allowed.status_code == 200, allowed.text[:300]
 
 
+def _mlflow_server_environments(services) -> dict[int, str]:
+    """pid -> environment of each process of this class's MLflow server (its store URI names the port)."""
+    marker = f"MLFLOW_BACKEND_STORE_URI=postgresql+psycopg2://{services.postgres.owner}:"
+    port = f"@{services.postgres.host}:{services.postgres.port}/"
+    found = {}
+    for folder in Path("/proc").iterdir():
+        if not folder.name.isdigit():
+            continue
+        try:
+            environment = (folder / "environ").read_bytes().decode(errors="replace").replace("\0", "\n")
+        except OSError:  # gone, or not ours to read
+            continue
+        if marker in environment and port in environment:
+            found[int(folder.name)] = environment
+    return found
+
+
 def test_no_password_in_the_process_list(classroom) -> None:
     """`ps`, which every user of the machine can run, shows no database or admin password."""
-    import subprocess
-
     services, _ = classroom
     listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
-    assert services.postgres.password not in listing, "the database password is on a command line"
+    assert services.postgres.password not in listing, "the database superuser's password is on a command line"
+    assert services.postgres.owner_password not in listing, "the MLflow role's password is on a command line"
     assert services.admin_password not in listing, "the admin password is on a command line"
+
+
+def test_the_superusers_password_never_reaches_the_mlflow_server(classroom) -> None:
+    services, _ = classroom
+    environments = _mlflow_server_environments(services)
+    assert environments, "found no process of the MLflow server (by its MLFLOW_BACKEND_STORE_URI)"
+    for pid, environment in environments.items():
+        assert services.postgres.password not in environment, f"process {pid} holds the superuser's password"
+        assert services.postgres.owner_password in environment, f"process {pid} lacks its own role's login"
+
+
+def test_mlflow_logs_in_as_its_own_role_that_owns_its_databases_and_nothing_more(classroom) -> None:
+    import psycopg2
+    from psycopg2 import errors
+
+    services, learners = classroom
+    postgres = services.postgres
+    assert _answers_a_login(services, learners["alice"]), "the server must have answered a login"
+    superuser = postgres.connect("postgres", superuser=True)
+    try:
+        with superuser.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname IN ('mlflow', 'mlflow_auth') "
+                "AND pid <> pg_backend_pid()"
+            )
+            logins = {name for (name,) in cursor.fetchall()}
+            cursor.execute("SELECT datname, pg_get_userbyid(datdba) FROM pg_database WHERE datname LIKE 'mlflow%'")
+            owners = dict(cursor.fetchall())
+    finally:
+        superuser.close()
+    assert logins == {postgres.owner}, f"MLflow's connections must all be {postgres.owner!r}'s, got {logins}"
+    assert postgres.owner != postgres.user
+    assert owners == {"mlflow": postgres.owner, "mlflow_auth": postgres.owner}, owners
+
+    for database in ("mlflow", "mlflow_auth"):
+        connection = postgres.connect(database)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles "
+                    "WHERE rolname = current_user"
+                )
+                assert cursor.fetchone() == (False, False, False, False, False), "MLflow's role must be unprivileged"
+                cursor.execute(
+                    "SELECT relname, pg_get_userbyid(relowner) FROM pg_class "
+                    "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+                )
+                tables = dict(cursor.fetchall())
+                assert tables and set(tables.values()) == {postgres.owner}, f"{database}: owners {tables}"
+                for statement in ("CREATE DATABASE learner_made", "CREATE ROLE learner_made LOGIN"):
+                    with pytest.raises(errors.InsufficientPrivilege):
+                        cursor.execute(statement)
+        finally:
+            connection.close()
+    for database in ("postgres", "template1"):
+        with pytest.raises(psycopg2.OperationalError, match="CONNECT privilege|permission denied"):
+            postgres.connect(database).close()
+
+
+def _answers_a_login(services, learner) -> bool:
+    """One authenticated request through the server, so that its workers hold database connections."""
+    return _api(services, learner, "GET", "/api/2.0/mlflow/users/current").status_code == 200
+
+
+@pytest.fixture
+def kept_data_dir():
+    """A data folder outside private folders (PostgreSQL runs as its own user when we are root)."""
+    folder = Path(tempfile.mkdtemp(prefix="mlops-classroom-kept-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_kept_cluster_reopens_with_a_new_role_password_and_adopts_a_superuser_named_mlflow(
+    kept_data_dir,
+) -> None:
+    """A cluster made when MLflow logged in as the superuser ``mlflow`` reopens: the superuser is
+    renamed, ``mlflow`` becomes the unprivileged owner of the databases and of what is in them,
+    and its password changes at every start."""
+    import psycopg2
+
+    from mlops_course.classroom.postgres import ServiceError, postgres_cluster
+
+    password = secrets.token_urlsafe(16)
+    with (
+        postgres_cluster(kept_data_dir, user="mlflow", owner="earlier_owner", password=password) as old,
+        contextlib.closing(old.connect("mlflow", superuser=True)) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(  # what MLflow made when it was the superuser
+            "CREATE TYPE status AS ENUM ('RUNNING', 'FINISHED'); "
+            "CREATE TABLE runs (id serial PRIMARY KEY, status status); INSERT INTO runs (status) VALUES ('FINISHED')"
+        )
+    with pytest.raises(ServiceError, match="POSTGRES_PASSWORD"), postgres_cluster(kept_data_dir, password="x" * 16):
+        pass
+    passwords = []
+    for _ in range(2):
+        with postgres_cluster(kept_data_dir, password=password) as cluster:
+            assert (cluster.user, cluster.owner) == ("postgres", "mlflow")
+            passwords.append(cluster.owner_password)
+            with contextlib.closing(cluster.connect("mlflow")) as connection, connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO runs (status) VALUES ('RUNNING'); ALTER TABLE runs ADD COLUMN IF NOT EXISTS note text"
+                )
+                cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                assert cursor.fetchone() == (False,)
+                cursor.execute("SELECT count(*) FROM runs")
+                count = cursor.fetchone()[0]
+    assert count == 3, "the runs made before and at each start are all there"
+    assert passwords[0] != passwords[1], "MLflow's role gets a new password at every start"
+    with (
+        postgres_cluster(kept_data_dir, password=password) as cluster,
+        pytest.raises(psycopg2.OperationalError, match="password authentication failed"),
+    ):
+        psycopg2.connect(
+            host=cluster.host, port=cluster.port, user="mlflow", password=passwords[1], dbname="mlflow"
+        ).close()

@@ -104,7 +104,7 @@ class Postgres:
 
 
 def _check_name(what: str, name: str) -> str:
-    if not name or not name.replace("_", "").isalnum() or not name[0].isalpha():
+    if not name.isascii() or not name.replace("_", "").isalnum() or not name[0].isalpha():
         raise ValueError(f"{what} {name!r}: start with a letter; use letters, digits and underscores only.")
     return name
 
@@ -254,6 +254,10 @@ def postgres_cluster(
     Yields:
         The running cluster.
     """
+    if _check_name("superuser name", user) == _check_name("role name", owner):
+        raise ValueError(f"owner: MLflow's role must not be the superuser ({user!r}); choose another name.")
+    for name in databases:
+        _check_name("database name", name)
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         raise ServiceError("PostgreSQL is not installed: `apt-get install -y postgresql` (Debian/Ubuntu).")
@@ -266,8 +270,6 @@ def postgres_cluster(
     fresh = not (cluster_dir / "PG_VERSION").exists()
     if not fresh and not password:
         raise ValueError(f"password: the cluster in {cluster_dir} exists; pass the password it was created with.")
-    if _check_name("superuser name", user) == _check_name("role name", owner):
-        raise ValueError(f"owner: MLflow's role must not be the superuser ({user!r}); choose another name.")
     password = password or secrets.token_urlsafe(18)
     port = port or free_port(host)
     for folder in (parent, socket_dir):
