@@ -214,6 +214,15 @@ class ForkProvisioner(LocalProvisioner):
         self.cwd = kwargs.get("cwd", Path.cwd())
         return self.connection_info
 
+    async def kill(self, restart: bool = False) -> None:
+        """SIGKILL, then wait on the pidfd (jupyter_client would poll ``is_alive`` every 0.1 s)."""
+        await super().kill(restart)
+        if isinstance(self.process, ForkedProcess):
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass  # jupyter_client's own wait (5 s) then gives up as it would
+
 
 def template_folder(work_root: Path) -> Path:
     """A private folder for the template's socket, inside the (hidden) job root."""

@@ -102,7 +102,12 @@ class GradingPlugin:
 
     # -- kernel message tap --------------------------------------------------------------
     def install_tap(self) -> None:
+        import nbval.kernel
         from nbval.kernel import RunningKernel
+
+        from mlops_course.grading.runner_io import start_kernel
+
+        nbval.kernel.start_new_kernel = start_kernel  # the same, minus a 0.2 s wait
 
         plugin = self
         original_execute = RunningKernel.execute_cell_input

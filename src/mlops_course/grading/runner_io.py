@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,40 @@ class Channel:
         while data:
             written = os.write(self.fd, data)
             data = data[written:]
+
+
+def start_kernel(startup_timeout: float = 60, kernel_name: str = "python", **kwargs: Any) -> tuple[Any, Any]:
+    """nbval's ``start_new_kernel``, waiting for the kernel's ``kernel_info_reply`` only.
+
+    jupyter_client's ``wait_for_ready`` then also waits for 0.2 s of silence on iopub; nbval's
+    ``RunningKernel`` checks iopub itself right after (``_ensure_iopub_up``: another
+    ``kernel_info``, read on iopub up to its ``idle``), so that wait only delays every kernel.
+    """
+    from queue import Empty
+
+    from nbval.kernel import KernelManager, NbvalKernelspecManager
+
+    km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=NbvalKernelspecManager())
+    km.start_kernel(**kwargs)
+    kc = km.client()
+    kc.start_channels()
+    deadline = time.monotonic() + startup_timeout
+    try:
+        while True:
+            kc.kernel_info()
+            try:
+                if kc.get_shell_msg(timeout=1)["msg_type"] == "kernel_info_reply":
+                    return km, kc
+            except Empty:
+                pass
+            if not kc.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {startup_timeout:g} seconds")
+    except RuntimeError:
+        kc.stop_channels()
+        km.shutdown_kernel()
+        raise
 
 
 def kill_tree(pid: int) -> None:

@@ -14,6 +14,7 @@ imports are shared.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -26,21 +27,45 @@ from mlops_course.grading.kernel_template import _libc, _reply, fork_per_connect
 _PR_SET_PDEATHSIG = 1
 
 
+#: what a runner imports: pytest (and, when it configures a run, its built-in plugins, its
+#: argument completion, pdb and readline), nbval, jupyter_client (its kernelspec manager asks
+#: IPython for folders), nbformat, psutil and the grader's own modules
+PRELOAD = (
+    "pytest",
+    "_pytest._argcomplete",
+    "pdb",
+    "readline",
+    "faulthandler",
+    "encodings.unicode_escape",
+    "nbval.kernel",
+    "nbval.plugin",
+    "jupyter_client.manager",
+    "IPython.paths",
+    "nbformat",
+    "psutil",
+    "mlops_course.paths",
+    "mlops_course.grading.fork_provisioner",
+    "mlops_course.grading.kernel_guard",
+    "mlops_course.grading.runner",
+    "mlops_course.grading.sandbox",
+)
+
+
 def preload() -> None:
+    """Import what every runner imports, once, in the template."""
     from mlops_course.grading import skip_iri_grammar
 
     skip_iri_grammar()
-    # Imported for their side effect: the forked runners find them loaded (F401: unused on purpose).
-    import jupyter_client.manager  # noqa: F401 (preloaded)
-    import nbformat  # noqa: F401 (preloaded)
-    import nbval.kernel
-    import nbval.plugin  # noqa: F401 (preloaded)
-    import psutil  # noqa: F401 (preloaded)
-    import pytest  # noqa: F401 (preloaded)
+    from _pytest.config import default_plugins
 
-    import mlops_course.grading.fork_provisioner
-    import mlops_course.grading.kernel_guard
-    import mlops_course.grading.runner  # noqa: F401 (preloaded)
+    for name in (*PRELOAD, *(f"_pytest.{plugin}" for plugin in default_plugins)):
+        importlib.import_module(name)
+    from nbformat.validator import get_validator
+
+    from mlops_course.grading.fork_provisioner import register
+
+    get_validator(4, 4)  # nbformat compiles the notebook schema once per process (graded notebooks are 4.4)
+    register()  # jupyter_client reads every installed package's entry points to list the provisioners
 
 
 def serve(sock_path: str) -> None:
