@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from mlops_course.i18n import tr
+
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _LIBRARY_DIRS = tuple(
     str(Path(p).resolve())
@@ -61,9 +63,9 @@ def _is_learner_code(filename: str) -> bool:
 def describe(value: object, limit: int = 60) -> str:
     """A short description of ``value`` for an error message: its repr (cut) and, for containers, its type."""
     if isinstance(value, pd.DataFrame):
-        return f"a DataFrame with {len(value)} rows and columns {list(map(str, value.columns))[:8]}"
+        return tr("checks.frame_rows", rows=len(value), columns=list(map(str, value.columns))[:8])
     if isinstance(value, pd.Series):
-        return f"a Series of {len(value)} values"
+        return tr("checks.series", count=len(value))
     text = repr(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
@@ -82,15 +84,14 @@ def check_frame(
 ) -> pd.DataFrame:
     """A DataFrame with the ``required`` columns, ``numeric`` columns that hold numbers, and rows unless ``non_empty`` is False."""
     if not isinstance(value, pd.DataFrame):
-        raise BadType(f"{name} must be a pandas DataFrame, got {describe(value)}.")
+        raise BadType(tr("checks.not_frame", name=name, got=describe(value)))
     required = list(required)
     missing = [c for c in required if c not in value.columns]
     if missing:
-        raise BadValue(
-            f"{name} lacks the column(s) {missing}; it has {list(map(str, value.columns))}. Required: {list(required)}."
-        )
+        columns = list(map(str, value.columns))
+        raise BadValue(tr("checks.missing_columns", name=name, missing=missing, columns=columns, required=required))
     if non_empty and value.empty:
-        raise BadValue(f"{name} has no rows; pass at least one record.")
+        raise BadValue(tr("checks.no_rows", name=name))
     for column in numeric:
         if column in value.columns:
             check_numeric_series(f"{name}[{column!r}]", value[column])
@@ -104,7 +105,7 @@ def check_numeric_series(name: str, values: pd.Series) -> pd.Series:
     not_numbers = wrong_type_mask(values)
     if not_numbers.any():
         examples = list(dict.fromkeys(values[not_numbers].astype(str)))[:3]
-        raise BadType(f"{name} must hold numbers, got {int(not_numbers.sum())} value(s) that are not, e.g. {examples}.")
+        raise BadType(tr("checks.not_numbers", name=name, count=int(not_numbers.sum()), examples=examples))
     return pd.to_numeric(values)
 
 
@@ -130,28 +131,34 @@ def check_number(
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise BadType(f"{name} must be a number{_range_text(low, high, low_open, high_open)}, got {describe(value)}.")
+        raise BadType(
+            tr("checks.number", name=name, range=_range_text(low, high, low_open, high_open), got=describe(value))
+        )
     number = float(value)
     if not math.isfinite(number):
-        raise BadValue(f"{name} must be a finite number{_range_text(low, high, low_open, high_open)}, got {value!r}.")
+        raise BadValue(
+            tr("checks.finite", name=name, range=_range_text(low, high, low_open, high_open), got=repr(value))
+        )
     too_low = low is not None and (number <= low if low_open else number < low)
     too_high = high is not None and (number >= high if high_open else number > high)
     if too_low or too_high:
-        raise BadValue(f"{name} must be a number{_range_text(low, high, low_open, high_open)}, got {value!r}.")
+        raise BadValue(
+            tr("checks.number", name=name, range=_range_text(low, high, low_open, high_open), got=repr(value))
+        )
     return number
 
 
 def check_count(name: str, value: object, *, low: int = 0, high: int | None = None) -> int:
     """A whole number (``3`` or ``3.0``, not ``3.5`` or ``True``) within ``[low, high]``; returns it as an int."""
-    allowed = f"a whole number >= {low}" + (f" and <= {high}" if high is not None else "")
+    allowed = tr("checks.whole", low=low) + (tr("checks.whole_high", high=high) if high is not None else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise BadType(f"{name} must be {allowed}, got {describe(value)}.")
+        raise BadType(tr("checks.must_be", name=name, allowed=allowed, got=describe(value)))
     number = float(value)
     if not math.isfinite(number) or number != int(number):
-        raise BadValue(f"{name} must be {allowed}, got {value!r}.")
+        raise BadValue(tr("checks.must_be", name=name, allowed=allowed, got=repr(value)))
     count = int(number)
     if count < low or (high is not None and count > high):
-        raise BadValue(f"{name} must be {allowed}, got {value!r}.")
+        raise BadValue(tr("checks.must_be", name=name, allowed=allowed, got=repr(value)))
     return count
 
 
@@ -162,7 +169,7 @@ def check_choice(name: str, value: object, allowed: Collection[Any]) -> Any:
     except TypeError:  # an unhashable value asked of a set
         ok = False
     if not ok:
-        raise BadValue(f"{name} must be one of {', '.join(map(repr, allowed))}; got {describe(value)}.")
+        raise BadValue(tr("checks.choice", name=name, allowed=", ".join(map(repr, allowed)), got=describe(value)))
     return value
 
 
@@ -171,38 +178,37 @@ def check_names(name: str, value: object, allowed: Collection[str] | None = None
     if isinstance(value, str):
         names = [value]
     elif value is None or not isinstance(value, Iterable) or isinstance(value, (bytes, pd.DataFrame)):
-        raise BadType(f"{name} must be a name or a list of names, got {describe(value)}.")
+        raise BadType(tr("checks.names", name=name, got=describe(value)))
     else:
         names = list(value)
     wrong = [v for v in names if not isinstance(v, str)]
     if wrong:
-        raise BadType(f"{name} must hold names (strings), got {describe(wrong)}.")
+        raise BadType(tr("checks.names_strings", name=name, got=describe(wrong)))
     if allowed is not None:
         unknown = [v for v in names if v not in allowed]
         if unknown:
-            raise BadValue(f"{name} has unknown name(s) {unknown}; allowed: {', '.join(map(repr, allowed))}.")
+            known = ", ".join(map(repr, allowed))
+            raise BadValue(tr("checks.unknown_names", name=name, unknown=unknown, allowed=known))
     return names
 
 
-def check_callable(name: str, value: object, what: str = "a function") -> Callable[..., Any]:
+def check_callable(name: str, value: object, what: str | None = None) -> Callable[..., Any]:
     """Something that can be called (a model's predict, a client); ``None`` or a URL is not."""
     if not callable(value):
-        hint = (
-            " (a URL is not; wrap it in a client, e.g. ModelHttpClient(url).predict)" if isinstance(value, str) else ""
-        )
-        raise BadType(f"{name} must be {what} that can be called, got {describe(value)}{hint}.")
+        hint = tr("checks.url_hint") if isinstance(value, str) else ""
+        what = what or tr("checks.a_function")
+        raise BadType(tr("checks.callable", name=name, what=what, got=describe(value), hint=hint))
     return value
 
 
 def check_path(name: str, value: object, *, kind: Literal["file", "dir", "any"] = "any") -> Path:
     """A path (string or ``Path``) that exists, and is a file or a folder when ``kind`` says so."""
     if not isinstance(value, (str, Path)) or (isinstance(value, str) and not value):
-        raise BadType(f"{name} must be a path (a string or pathlib.Path), got {describe(value)}.")
+        raise BadType(tr("checks.path_type", name=name, got=describe(value)))
     path = Path(value)
     exists = {"file": path.is_file, "dir": path.is_dir, "any": path.exists}[kind]()
     if not exists:
-        what = {"file": "an existing file", "dir": "an existing folder", "any": "an existing path"}[kind]
-        raise BadValue(f"{name} must be {what}; {str(path)!r} is not.")
+        raise BadValue(tr("checks.path_missing", name=name, what=tr(f"checks.{kind}"), path=repr(str(path))))
     return path
 
 
@@ -210,7 +216,7 @@ def _range_text(low: float | None, high: float | None, low_open: bool, high_open
     if low is None and high is None:
         return ""
     if low is not None and high is not None:
-        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return tr("checks.in", interval=f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}")
     if low is not None:
         return f" {'>' if low_open else '>='} {low:g}"
     assert high is not None

@@ -91,3 +91,123 @@ MESSAGES |= {
         "pt-BR": "{path} não existe; informe o caminho do notebook do seu exercício, por exemplo {example}",
     },
 }
+
+MESSAGES |= {
+    # Argument checks (mlops_course.checks): what a learner reads when a call gets bad input.
+    "checks.frame_rows": {
+        "en": "a DataFrame with {rows} rows and columns {columns}",
+        "pt-BR": "um DataFrame com {rows} linhas e as colunas {columns}",
+    },
+    "checks.series": {"en": "a Series of {count} values", "pt-BR": "uma Series de {count} valores"},
+    "checks.not_frame": {
+        "en": "{name} must be a pandas DataFrame, got {got}.",
+        "pt-BR": "{name} precisa ser um DataFrame do pandas, mas recebeu {got}.",
+    },
+    "checks.missing_columns": {
+        "en": "{name} lacks the column(s) {missing}; it has {columns}. Required: {required}.",
+        "pt-BR": "{name} não tem a(s) coluna(s) {missing}; tem {columns}. Obrigatórias: {required}.",
+    },
+    "checks.no_rows": {
+        "en": "{name} has no rows; pass at least one record.",
+        "pt-BR": "{name} não tem linhas; passe pelo menos um registro.",
+    },
+    "checks.not_numbers": {
+        "en": "{name} must hold numbers, got {count} value(s) that are not, e.g. {examples}.",
+        "pt-BR": "{name} precisa conter números, mas tem {count} valor(es) que não são, por exemplo {examples}.",
+    },
+    "checks.number": {
+        "en": "{name} must be a number{range}, got {got}.",
+        "pt-BR": "{name} precisa ser um número{range}, mas recebeu {got}.",
+    },
+    "checks.finite": {
+        "en": "{name} must be a finite number{range}, got {got}.",
+        "pt-BR": "{name} precisa ser um número finito{range}, mas recebeu {got}.",
+    },
+    "checks.whole": {"en": "a whole number >= {low}", "pt-BR": "um número inteiro >= {low}"},
+    "checks.whole_high": {"en": " and <= {high}", "pt-BR": " e <= {high}"},
+    "checks.must_be": {
+        "en": "{name} must be {allowed}, got {got}.",
+        "pt-BR": "{name} precisa ser {allowed}, mas recebeu {got}.",
+    },
+    "checks.choice": {
+        "en": "{name} must be one of {allowed}; got {got}.",
+        "pt-BR": "{name} precisa ser um destes: {allowed}; recebeu {got}.",
+    },
+    "checks.names": {
+        "en": "{name} must be a name or a list of names, got {got}.",
+        "pt-BR": "{name} precisa ser um nome ou uma lista de nomes, mas recebeu {got}.",
+    },
+    "checks.names_strings": {
+        "en": "{name} must hold names (strings), got {got}.",
+        "pt-BR": "{name} precisa conter nomes (strings), mas recebeu {got}.",
+    },
+    "checks.unknown_names": {
+        "en": "{name} has unknown name(s) {unknown}; allowed: {allowed}.",
+        "pt-BR": "{name} tem nome(s) desconhecido(s) {unknown}; permitidos: {allowed}.",
+    },
+    "checks.a_function": {"en": "a function", "pt-BR": "uma função"},
+    "checks.callable": {
+        "en": "{name} must be {what} that can be called, got {got}{hint}.",
+        "pt-BR": "{name} precisa ser {what} que possa ser chamada, mas recebeu {got}{hint}.",
+    },
+    "checks.url_hint": {
+        "en": " (a URL is not; wrap it in a client, e.g. ModelHttpClient(url).predict)",
+        "pt-BR": " (uma URL não é; use um cliente, por exemplo ModelHttpClient(url).predict)",
+    },
+    "checks.path_type": {
+        "en": "{name} must be a path (a string or pathlib.Path), got {got}.",
+        "pt-BR": "{name} precisa ser um caminho (uma string ou pathlib.Path), mas recebeu {got}.",
+    },
+    "checks.path_missing": {
+        "en": "{name} must be {what}; {path} is not.",
+        "pt-BR": "{name} precisa ser {what}; {path} não é.",
+    },
+    "checks.file": {"en": "an existing file", "pt-BR": "um arquivo existente"},
+    "checks.dir": {"en": "an existing folder", "pt-BR": "uma pasta existente"},
+    "checks.any": {"en": "an existing path", "pt-BR": "um caminho existente"},
+    "checks.in": {"en": " in {interval}", "pt-BR": " em {interval}"},
+}
+
+MESSAGES |= {
+    # Plot titles and axis labels the package draws.
+    "plot.debt_caption": {
+        "en": "box areas are illustrative, after Sculley et al. (NeurIPS 2015), figure 1",
+        "pt-BR": "as áreas das caixas são ilustrativas, conforme Sculley et al. (NeurIPS 2015), figura 1",
+    },
+    "plot.lifecycle_stage": {"en": "lifecycle stage", "pt-BR": "etapa do ciclo de vida"},
+    "plot.tool": {"en": "tool", "pt-BR": "ferramenta"},
+    "plot.landscape_title": {
+        "en": "The MLOps tool landscape mapped onto the lifecycle",
+        "pt-BR": "O panorama de ferramentas de MLOps sobre o ciclo de vida",
+    },
+    "plot.practices": {"en": "practices in place (%)", "pt-BR": "práticas adotadas (%)"},
+    "plot.area": {"en": "area", "pt-BR": "área"},
+    "plot.maturity_title": {
+        "en": "Maturity self-assessment: level {level}",
+        "pt-BR": "Autoavaliação de maturidade: nível {level}",
+    },
+    "plot.alert_threshold": {"en": "alert threshold {threshold}", "pt-BR": "limiar de alerta {threshold}"},
+    "plot.alert": {"en": "alert", "pt-BR": "alerta"},
+    "plot.per_window": {"en": "{column} per window", "pt-BR": "{column} por janela"},
+    "plot.window": {"en": "window", "pt-BR": "janela"},
+    "plot.latency": {"en": "latency (ms)", "pt-BR": "latência (ms)"},
+    "plot.requests": {"en": "requests", "pt-BR": "requisições"},
+    "plot.serving_title": {
+        "en": "Managing a model in production: the loop this module builds",
+        "pt-BR": "Gerenciando um modelo em produção: o ciclo que este módulo constrói",
+    },
+    "plot.retrain_on_drift": {
+        "en": "retrain when monitoring sees drift",
+        "pt-BR": "retreinar quando o monitoramento detecta drift",
+    },
+    "plot.architecture_x": {
+        "en": "lifecycle stage: data → build → store → serve → operate",
+        "pt-BR": "etapa do ciclo de vida: dados → build → armazenar → servir → operar",
+    },
+    "plot.components": {"en": "components", "pt-BR": "componentes"},
+    "plot.architecture_title": {
+        "en": "Reference architecture of the ML platform (course tool, module)",
+        "pt-BR": "Arquitetura de referência da plataforma de ML (ferramenta do curso, módulo)",
+    },
+    "plot.module": {"en": "module", "pt-BR": "módulo"},
+}

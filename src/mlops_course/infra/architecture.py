@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from mlops_course.i18n import tr
+
 #: (layer, component, course tool, cloud counterpart, module), drawn left to right by layer.
 COMPONENTS: tuple[tuple[str, str, str, str, int], ...] = (
     ("data", "Data sources", "generate_applications", "partner APIs, databases", 6),
@@ -74,7 +76,9 @@ def draw_reference_architecture(ax: Any = None) -> Any:
         x, y = positions[name]
         ax.add_patch(FancyBboxPatch((x, y), width, height, boxstyle="round,pad=0.05", fc=_COLOURS[layer], ec="#555555"))
         ax.text(x + width / 2, y + 1.0, name, ha="center", va="center", fontsize=9, weight="bold")
-        ax.text(x + width / 2, y + 0.45, f"{tool}\n(module {module})", ha="center", va="center", fontsize=7.5)
+        ax.text(
+            x + width / 2, y + 0.45, f"{tool}\n({tr('plot.module')} {module})", ha="center", va="center", fontsize=7.5
+        )
     for source, target in FLOWS:
         (x0, y0), (x1, y1) = positions[source], positions[target]
         start = (x0 + width, y0 + height / 2) if x1 > x0 else (x0 + width / 2, y0 if y1 < y0 else y0 + height)
@@ -87,14 +91,14 @@ def draw_reference_architecture(ax: Any = None) -> Any:
         )
     for column, layer in enumerate(LAYERS):
         ax.text(column * 3.2 + width / 2, 4.7, layer.upper(), ha="center", fontsize=9, color="#333333")
-    ax.text(8.0, 5.6, "retrain when monitoring sees drift", ha="center", fontsize=8, style="italic")
+    ax.text(8.0, 5.6, tr("plot.retrain_on_drift"), ha="center", fontsize=8, style="italic")
     ax.set_xlim(-0.3, len(LAYERS) * 3.2)
     ax.set_ylim(-0.2, 6.6)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel("lifecycle stage: data → build → store → serve → operate")
-    ax.set_ylabel("components")
-    ax.set_title("Reference architecture of the ML platform (course tool, module)")
+    ax.set_xlabel(tr("plot.architecture_x"))
+    ax.set_ylabel(tr("plot.components"))
+    ax.set_title(tr("plot.architecture_title"))
     return ax.figure
 
 

@@ -9,6 +9,8 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
+from mlops_course.i18n import tr
+
 _DPI = 80
 
 
@@ -112,8 +114,8 @@ def plot_self_assessment(scores: pd.DataFrame, level: int) -> Figure:
     ax.bar_label(bars, labels=[f"{s}%" for s in scores["score"]], padding=3, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 110)
-    ax.set_xlabel("practices in place (%)")
-    ax.set_ylabel("area")
-    ax.set_title(f"Maturity self-assessment: level {level}")
+    ax.set_xlabel(tr("plot.practices"))
+    ax.set_ylabel(tr("plot.area"))
+    ax.set_title(tr("plot.maturity_title", level=level))
     fig.tight_layout()
     return fig

@@ -10,6 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from mlops_course.i18n import tr
+
 #: The ML lifecycle as this course draws it, in order.
 LIFECYCLE_STAGES: tuple[str, ...] = (
     "Frame the problem",
@@ -222,7 +224,7 @@ def draw_hidden_debt() -> Figure:
         ax.text(
             x + w / 2, y + h / 2, label, ha="center", va="center", fontsize=8.5, fontweight="bold" if ml else "normal"
         )
-    ax.set_xlabel("box areas are illustrative, after Sculley et al. (NeurIPS 2015), figure 1", fontsize=8)
+    ax.set_xlabel(tr("plot.debt_caption"), fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -282,9 +284,9 @@ def draw_tool_landscape() -> Figure:
     ax.invert_yaxis()
     ax.set_xticks(range(len(LIFECYCLE_STAGES)), [s.replace(" & ", " &\n") for s in LIFECYCLE_STAGES], fontsize=8)
     ax.set_xlim(-0.6, len(LIFECYCLE_STAGES) - 0.4)
-    ax.set_xlabel("lifecycle stage")
-    ax.set_ylabel("tool")
-    ax.set_title("The MLOps tool landscape mapped onto the lifecycle")
+    ax.set_xlabel(tr("plot.lifecycle_stage"))
+    ax.set_ylabel(tr("plot.tool"))
+    ax.set_title(tr("plot.landscape_title"))
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mlops_course.checks import check_callable, check_frame, check_number
+from mlops_course.i18n import tr
 
 Sender = Callable[[int], int]
 
@@ -129,8 +130,8 @@ def plot_latency_histogram(results: pd.DataFrame, ax=None, title: str = "Latency
         value = float(np.percentile(latencies, q))
         ax.axvline(value, color="black", linestyle=style, label=f"p{q} = {value:.0f} ms")
     ax.set_title(title)
-    ax.set_xlabel("latency (ms)")
-    ax.set_ylabel("requests")
+    ax.set_xlabel(tr("plot.latency"))
+    ax.set_ylabel(tr("plot.requests"))
     ax.legend()
     return ax
 

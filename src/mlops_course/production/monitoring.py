@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from mlops_course.checks import check_frame, check_number
+from mlops_course.i18n import tr
 from mlops_course.psi import PSI_MAJOR
 
 PREDICTION = "prediction"
@@ -129,11 +130,11 @@ def plot_monitoring_timeline(
     labels = [str(i) for i in table.index]
     values = table[column].to_numpy(dtype=float)
     ax.plot(labels, values, marker="o", color="tab:blue", label=column)
-    ax.axhline(threshold, color="tab:red", linestyle="--", label=f"alert threshold {threshold:g}")
+    ax.axhline(threshold, color="tab:red", linestyle="--", label=tr("plot.alert_threshold", threshold=f"{threshold:g}"))
     crossed = values > threshold if alert_above else values < threshold
-    ax.scatter(np.array(labels)[crossed], values[crossed], color="tab:red", zorder=3, s=60, label="alert")
-    ax.set_title(title or f"{column} per window")
-    ax.set_xlabel("window")
+    ax.scatter(np.array(labels)[crossed], values[crossed], color="tab:red", zorder=3, s=60, label=tr("plot.alert"))
+    ax.set_title(title or tr("plot.per_window", column=column))
+    ax.set_xlabel(tr("plot.window"))
     ax.set_ylabel(ylabel or column)
     ax.tick_params(axis="x", rotation=45)
     ax.legend(loc="best", fontsize=8)

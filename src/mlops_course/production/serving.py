@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from mlops_course.i18n import tr
 from mlops_course.production.metrics import ServiceMetrics
 from mlops_course.util import free_port, wait_until_healthy
 
@@ -343,7 +344,7 @@ def draw_production_setup(ax=None):
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
-    ax.set_title("Managing a model in production: the loop this module builds")
+    ax.set_title(tr("plot.serving_title"))
     return ax
 
 
