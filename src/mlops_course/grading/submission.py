@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_course import __version__, paths
+from mlops_course.i18n import notebook_language, tr
 from mlops_course.util import sha256_hex
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -93,7 +94,13 @@ def validate_exercise(path: Path, source: Path | None = None) -> str:
             f"{path.name} is not one of the course's exercises ({', '.join(stems)}). "
             "Submit the exercise notebook from exercises/."
         )
-    instructor, spec, _ = read_instructor(source / f"{stem}.ipynb")
+    from mlops_course.grading.languages import submission_language
+
+    lang = submission_language(notebook)
+    translated = source / lang / f"{stem}.ipynb"
+    instructor, spec, _ = read_instructor(
+        translated if lang != "en" and translated.is_file() else source / f"{stem}.ipynb"
+    )
     try:
         match_solutions(spec, notebook, path.name)
     except SubmissionError as exc:
@@ -106,17 +113,10 @@ def validate_exercise(path: Path, source: Path | None = None) -> str:
     mine = {nbgrader_meta(c).get("grade_id"): c for c in notebook.cells if nbgrader_meta(c).get("grade")}
     missing = [gid for gid in released if gid not in mine]
     if missing:
-        raise SubmitError(
-            f"{path.name} has lost its test cell(s) {', '.join(map(str, missing))}. Take a fresh copy of "
-            f"exercises/{stem}.ipynb, paste your answers into its solution cells, and submit that."
-        )
+        raise SubmitError(tr("submit.lost_tests", lang, name=path.name, cells=", ".join(map(str, missing)), stem=stem))
     changed = [gid for gid, cell in released.items() if mine[gid].source.strip() != cell.source.strip()]
     if changed:
-        raise SubmitError(
-            f"{path.name} is not the current release of {stem}: test cell(s) {', '.join(map(str, changed))} differ "
-            f"(an older release, or edited tests). Update the course (git pull), copy your answers into the new "
-            f"exercises/{stem}.ipynb, and submit that."
-        )
+        raise SubmitError(tr("submit.not_current", lang, name=path.name, stem=stem, cells=", ".join(map(str, changed))))
     return stem
 
 
@@ -337,16 +337,18 @@ def _submit_command(args: argparse.Namespace) -> int:
             Path(args.exercise), args.student, Path(args.out), Path(args.source) if args.source else None
         )
     except SubmitError as exc:
-        print(f"not submitted: {exc}", file=sys.stderr)
+        print(tr("submit.not_submitted", error=exc), file=sys.stderr)
         return 2
+    lang = notebook_language(Path(args.exercise)) if Path(args.exercise).is_file() else None
     check = manifest.get("self_check", {})
     if check:
         print(
-            f"Self-check: {check['score']:g} / {check['max_score']:g} on the visible tests"
-            + (f" (failing: {', '.join(check['failing'])})" if check["failing"] else "")
+            tr("submit.self_check", lang, score=f"{check['score']:g}", total=f"{check['max_score']:g}")
+            + (tr("submit.failing", lang, tests=", ".join(check["failing"])) if check["failing"] else "")
         )
-    print(f"Hand in this file: {target}")
-    print(f"  exercise {manifest['exercise']}, student {manifest['student_id']}, sha256 {manifest['sha256'][:12]}…")
+    print(tr("submit.hand_in", lang, target=target))
+    details = {"exercise": manifest["exercise"], "student": manifest["student_id"], "sha": manifest["sha256"][:12]}
+    print(tr("submit.details", lang, **details))
     return 0
 
 

@@ -211,3 +211,32 @@ MESSAGES |= {
     },
     "plot.module": {"en": "module", "pt-BR": "módulo"},
 }
+
+MESSAGES |= {
+    # mlops-course submit (grading/submission.py).
+    "submit.not_submitted": {"en": "not submitted: {error}", "pt-BR": "não entregue: {error}"},
+    "submit.self_check": {
+        "en": "Self-check: {score} / {total} on the visible tests",
+        "pt-BR": "Autoavaliação: {score} / {total} nos testes visíveis",
+    },
+    "submit.failing": {"en": " (failing: {tests})", "pt-BR": " (falhando: {tests})"},
+    "submit.hand_in": {"en": "Hand in this file: {target}", "pt-BR": "Entregue este arquivo: {target}"},
+    "submit.details": {
+        "en": "  exercise {exercise}, student {student}, sha256 {sha}…",
+        "pt-BR": "  exercício {exercise}, aluno {student}, sha256 {sha}…",
+    },
+    "submit.lost_tests": {
+        "en": "{name} has lost its test cell(s) {cells}. Take a fresh copy of exercises/{stem}.ipynb, "
+        "paste your answers into its solution cells, and submit that.",
+        "pt-BR": "{name} perdeu a(s) célula(s) de teste {cells}. Pegue uma cópia nova de exercises/{stem}.ipynb, "
+        "cole as suas respostas nas células de solução e entregue essa cópia.",
+    },
+    "submit.not_current": {
+        "en": "{name} is not the current release of {stem}: test cell(s) {cells} differ (an older release, or "
+        "edited tests). Update the course (git pull), copy your answers into the new exercises/{stem}.ipynb, "
+        "and submit that.",
+        "pt-BR": "{name} não é a versão atual de {stem}: a(s) célula(s) de teste {cells} diferem (uma versão "
+        "antiga ou testes editados). Atualize o curso (git pull), copie as suas respostas para o novo "
+        "exercises/{stem}.ipynb e entregue esse arquivo.",
+    },
+}
