@@ -32,3 +32,5 @@ def pytest_runtest_setup(item) -> None:
     path = Path(str(item.fspath))
     if path.suffix == ".ipynb":
         os.environ["JPY_SESSION_NAME"] = str(path.resolve())
+    else:  # package tests run in this process: no notebook, so no notebook language
+        os.environ.pop("JPY_SESSION_NAME", None)
