@@ -465,3 +465,40 @@ def test_submit_without_solutions_checks_against_the_released_copy(
         submission.validate_exercise(mine)
     monkeypatch.setattr(submission, "RELEASED_DIR", tmp_path / "no-copy")
     assert submission.default_source() == edition / "exercises", "without the copy: the released exercises"
+
+
+@pytest.fixture(scope="module")
+def portuguese(source: Path, tmp_path_factory: pytest.TempPathFactory) -> pub.Edition:
+    return pub.publish(tmp_path_factory.mktemp("edition-pt") / "curso", source, "pt-BR")
+
+
+def test_the_portuguese_edition_is_the_course_in_portuguese(portuguese: pub.Edition, source: Path) -> None:
+    import re
+
+    out = portuguese.out
+    assert pub.find_leaks(out, source) == [] and pub.scan_edition(out, source, "pt-BR")[0] == []
+    assert not (out / "notebooks" / "pt-BR").exists() and not (out / "START_HERE.pt-BR.md").exists()
+    modules = sorted((source / "notebooks" / "pt-BR").glob("*.ipynb"))
+    assert [p.name for p in sorted((out / "notebooks").glob("*.ipynb"))] == [p.name for p in modules]
+    for module in modules:
+        assert (out / "notebooks" / module.name).read_bytes() == module.read_bytes()
+    for exercise in sorted((source / "exercises" / "pt-BR").glob("*.ipynb")):
+        for copy in (out / "exercises" / exercise.name, out / pub.RELEASED_COPY / exercise.name):
+            assert copy.read_bytes() == exercise.read_bytes()
+        assert json.loads(exercise.read_text())["metadata"]["mlops_course"]["language"] == "pt-BR"
+    start, readme = (out / "START_HERE.md").read_text(), (out / "README.md").read_text()
+    assert "Bem-vindo" in start and "make course" in readme and "você" in readme
+    for page, text in (("START_HERE.md", start), ("README.md", readme)):
+        links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text)
+        missing = [link for link in links if not (out / link).exists()]
+        assert links and missing == [], f"the Portuguese {page} links to files the edition does not have: {missing}"
+        for word in ("solutions/", "BEGIN SOLUTION", "HIDDEN TESTS", "instructor.md", "gradebook"):
+            assert word not in text, f"the Portuguese {page} mentions {word!r}"
+
+
+def test_the_portuguese_self_check_speaks_portuguese(portuguese: pub.Edition, tmp_path: Path) -> None:
+    target = tmp_path / "curso"
+    subprocess.run(["git", "clone", "-q", str(portuguese.out), str(target)], check=True, capture_output=True)
+    checked = _run(target, "-m", "mlops_course.cli", "check", "exercises/ex0_how_exercises_work.ipynb")
+    assert checked.returncode == 1, checked.stdout + checked.stderr  # the stubs fail their tests
+    assert "Autoavaliação de ex0_how_exercises_work.ipynb" in checked.stdout and "FALHOU" in checked.stdout

@@ -60,11 +60,18 @@ MATERIAL = ("notebooks/*", "src/mlops_course/*", "tests/code/*", "tests/data/*",
 
 
 def edition_path(path: str, lang: str = "en") -> str | None:
-    """Where a tracked file goes in the edition of ``lang``: its own path, a translation's
-    English place (``notebooks/pt-BR/x.ipynb`` → ``notebooks/x.ipynb``), or None when it
-    belongs to another language's edition."""
+    """Where a tracked file goes in the edition of ``lang``.
+
+    The English edition ships every language as it is in the checkout (``notebooks/pt-BR/``
+    beside ``notebooks/``, so ``make course LANG=pt-BR`` works there too). A translated
+    edition is in its language only: a translation takes its English twin's place
+    (``notebooks/pt-BR/x.ipynb`` → ``notebooks/x.ipynb``), and None means the file belongs
+    to another language's edition.
+    """
     from mlops_course.i18n import LANGUAGES
 
+    if lang == "en":
+        return path
     parts = path.split("/")
     for other in LANGUAGES[1:]:
         translated = (len(parts) == 3 and parts[0] in TRANSLATED_FOLDERS and parts[1] == other) or (

@@ -128,6 +128,12 @@ def _check_exercises(source: Path, tracked: set[str], lang: str = "en") -> list[
             f"{source / 'solutions' / sub} has no exercise notebooks; publish from the instructor's checkout.{hint}"
         )
     stems = [p.stem for p in solutions]
+    untranslated = sorted(p.stem for p in (source / "solutions").glob("*.ipynb") if p.stem not in stems)
+    if untranslated:
+        raise PublishError(
+            f"solutions/{sub} lacks the {lang} translation of {', '.join(untranslated)}: translate them "
+            f"(mlops-course translate update/build --lang {lang}), release, commit, then publish."
+        )
     for path in solutions:
         exercise = source / "exercises" / sub / path.name
         try:
@@ -231,6 +237,13 @@ def _plan(
         files[name] = (rewrite(files[name][0].decode("utf-8")).encode("utf-8"), files[name][1])
     for stem in stems:
         files[f"{RELEASED_COPY}/{stem}.ipynb"] = (files[f"exercises/{stem}.ipynb"][0], False)
+    for rel in [r for r in files if r.count("/") == 2 and r.startswith("exercises/") and r.endswith(".ipynb")]:
+        files[f"{RELEASED_COPY}/{rel.removeprefix('exercises/')}"] = (files[rel][0], False)  # other languages'
+    if lang != "en" and "START_HERE.md" in files:  # its links point into notebooks/<lang>/ in the checkout
+        text = files["START_HERE.md"][0].decode("utf-8")
+        for folder in ("notebooks", "exercises"):
+            text = text.replace(f"{folder}/{lang}/", f"{folder}/")
+        files["START_HERE.md"] = (text.encode("utf-8"), False)
     return dict(sorted(files.items())), left_out
 
 
