@@ -44,13 +44,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_lab(log_dir: Path, startup_timeout: float = 90.0, extra_args: str = "") -> Iterator[RunningLab]:
+def running_lab(
+    log_dir: Path, startup_timeout: float = 90.0, extra_args: str = "", make_vars: tuple[str, ...] = ()
+) -> Iterator[RunningLab]:
     """Run ``make course`` (headless, loopback, a token) and stop it afterwards.
 
     Args:
         log_dir: where the server's log goes.
         startup_timeout: seconds to wait for the API to answer.
         extra_args: more JupyterLab options appended to the headless ones.
+        make_vars: more ``make`` variables, e.g. ``("LANG=pt-BR",)``.
 
     Yields:
         The running server.
@@ -61,7 +64,7 @@ def running_lab(log_dir: Path, startup_timeout: float = 90.0, extra_args: str = 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     with log.open("w") as out:
         process = subprocess.Popen(
-            ["make", "course", f"LAB_ARGS={lab_args}"],
+            ["make", "course", f"LAB_ARGS={lab_args}", *make_vars],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -103,6 +106,19 @@ def lab(tmp_path: Path) -> Iterator[RunningLab]:
 @pytest.fixture(scope="module")
 def course_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]:
     """One JupyterLab for the whole journey, with autosave off so the course files stay untouched."""
+    with _journey_lab(tmp_path_factory) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def course_lab_pt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]:
+    """The same, started as a Portuguese-speaking learner does: ``make course LANG=pt-BR``."""
+    with _journey_lab(tmp_path_factory, ("LANG=pt-BR",)) as lab:
+        yield lab
+
+
+@contextmanager
+def _journey_lab(tmp_path_factory: pytest.TempPathFactory, make_vars: tuple[str, ...] = ()) -> Iterator[RunningLab]:
     state = tmp_path_factory.mktemp("lab-state")
     settings = state / "settings" / "@jupyterlab" / "docmanager-extension"
     settings.mkdir(parents=True)
@@ -112,5 +128,5 @@ def course_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]
     notebook_settings.mkdir(parents=True)
     (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     extra = f"--LabApp.user_settings_dir={state / 'settings'} --LabApp.workspaces_dir={state / 'workspaces'}"
-    with running_lab(state, extra_args=extra) as lab:
+    with running_lab(state, extra_args=extra, make_vars=make_vars) as lab:
         yield lab

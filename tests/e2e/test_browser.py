@@ -8,6 +8,8 @@ Steps, in order, sharing one server and one browser page:
    solution cells, its visible tests run and pass, it is saved, and ``mlops-course check``
    scores the saved file.
 
+The Portuguese journey is in ``test_browser_pt.py``.
+
 Screenshots of each step go to ``$E2E_SCREENSHOTS`` (default: ``.course-data/e2e-screenshots``);
 the folder is printed at the start. Set ``UPDATE_README_SCREENSHOT=1`` to refresh
 ``docs/images/jupyterlab.png`` from the run.
@@ -27,69 +29,27 @@ import pytest
 
 from mlops_course.paths import PROJECT_ROOT
 
+from helpers.browser import (
+    SCREENSHOTS,
+    chromium_page,
+    error_texts,
+    open_notebook,
+    run_all_and_wait,
+    shut_down_kernels,
+)
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 MODULES = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 WARM_UP = "ex0_how_exercises_work"
 WORKSPACE = PROJECT_ROOT / "lab-e2e"  # ignored by git; JupyterLab does not serve hidden folders
-SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", PROJECT_ROOT / ".course-data" / "e2e-screenshots"))
-RUN_TIMEOUT_MS = 240_000
-ALL_PROMPTS_NUMBERED = """() => {
-  const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
-  return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-}"""
-BAD_OUTPUTS = (
-    ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-)
 
 
 @pytest.fixture(scope="module")
 def page(course_lab: object) -> Iterator[object]:
     """A Chromium page logged in to the course's JupyterLab."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: install Debian's package (apt-get install chromium); .ci/run does.")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {SCREENSHOTS}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        yield context.new_page()
-        browser.close()
-
-
-def _open(page: object, lab: object, path: str) -> None:
-    page.goto(f"{lab.url}/lab/tree/{path}?reset&token={lab.token}")
-
-
-def _run_all_and_wait(page: object) -> None:
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-    page.click(".jp-NotebookPanel:not(.lm-mod-hidden) [data-command='notebook:restart-run-all']")
-    page.click(".jp-Dialog-button.jp-mod-accept")
-    page.wait_for_function(ALL_PROMPTS_NUMBERED, timeout=RUN_TIMEOUT_MS)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=RUN_TIMEOUT_MS)
-
-
-def _error_texts(page: object) -> list[str]:
-    return [(element.text_content() or "")[:600] for element in page.query_selector_all(BAD_OUTPUTS)]
-
-
-def _shut_down_kernels(lab: object) -> None:
-    """Close every notebook session, so one module's kernel (and its servers) is gone before the next."""
-    for session in lab.api("/api/sessions").json():
-        lab.api(f"/api/sessions/{session['id']}", method="DELETE")
+    with chromium_page() as opened:
+        yield opened
 
 
 def test_start_page_lists_modules_and_exercises(page: object, course_lab: object) -> None:
@@ -112,11 +72,11 @@ def test_start_page_lists_modules_and_exercises(page: object, course_lab: object
 @pytest.mark.parametrize("module", MODULES, ids=[m.stem for m in MODULES])
 def test_module_runs_top_to_bottom_in_jupyterlab(page: object, course_lab: object, module: Path) -> None:
     before = module.read_bytes()
-    _open(page, course_lab, f"notebooks/{module.name}")
-    _run_all_and_wait(page)
+    open_notebook(page, course_lab, f"notebooks/{module.name}")
+    run_all_and_wait(page)
     page.screenshot(path=str(SCREENSHOTS / f"02_{module.stem}.png"), full_page=False)
-    errors = _error_texts(page)
-    _shut_down_kernels(course_lab)
+    errors = error_texts(page)
+    shut_down_kernels(course_lab)
     assert not errors, f"{module.name} shows error or stderr output in JupyterLab:\n" + "\n---\n".join(errors)
     assert module.read_bytes() == before, f"{module.name} was modified on disk by the run"
 
@@ -147,7 +107,7 @@ def test_warm_up_exercise_solved_in_the_browser_then_checked(page: object, cours
     ]
     assert solution_indices, "the released warm-up has no solution cells"
 
-    _open(page, course_lab, f"{WORKSPACE.name}/{exercise.name}")
+    open_notebook(page, course_lab, f"{WORKSPACE.name}/{exercise.name}")
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
     panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
     for index, grade_id in solution_indices:
@@ -159,9 +119,9 @@ def test_warm_up_exercise_solved_in_the_browser_then_checked(page: object, cours
         page.keyboard.press("Escape")
     page.screenshot(path=str(SCREENSHOTS / "03_warm_up_typed.png"))
 
-    _run_all_and_wait(page)
+    run_all_and_wait(page)
     page.screenshot(path=str(SCREENSHOTS / "04_warm_up_tests_run.png"))
-    errors = _error_texts(page)
+    errors = error_texts(page)
     assert not errors, "visible tests failed in the browser:\n" + "\n---\n".join(errors)
 
     page.keyboard.press("Control+S")
