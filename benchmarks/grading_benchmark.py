@@ -9,7 +9,8 @@ also runs nbgrader 0.9.6's ``autograde`` on the same submissions, installed in a
 throwaway venv (needs PyPI). ``--reference [STEM ...]`` only times each exercise's reference
 solution (hidden tests included) run once top to bottom in a fresh kernel and MLflow store:
 wall and CPU of the kernel and every process it starts (KFP components), which grading's
-sandbox hides from ``getrusage``; then one fast-path grade of it (wall). ``--class-estimate`` grades one solution of every exercise
+sandbox hides from ``getrusage``, less a fresh kernel that only imports its modules (which the
+fast path's template preloads); then one fast-path grade of it (wall). ``--class-estimate`` grades one solution of every exercise
 on the fast path and extrapolates to 100 learners x the exercises. Prints seconds per
 submission, wall and CPU (CPU sums the child processes, so it is meaningful on a busy
 machine), the load average, and the ratios.
@@ -208,7 +209,8 @@ def _ratios(times: dict[str, tuple[float, float]]) -> None:
 
 
 def reference_times(stems: list[str]) -> None:
-    """Each reference solution: one run in a fresh kernel (wall, CPU), then one fast-path grade (wall)."""
+    """Each reference solution: one run in a fresh kernel (wall, CPU), the same kernel's imports alone
+    (what the fast path preloads), then one fast-path grade (wall)."""
     from nbclient import NotebookClient
 
     from mlops_course.environment import environment_variables
@@ -223,7 +225,11 @@ def reference_times(stems: list[str]) -> None:
                 client = NotebookClient(
                     nb, timeout=600, kernel_name="mlops-course", resources={"metadata": {"path": folder}}
                 )
-                _timed(f"{stem}: run in a fresh kernel", 1, client.execute)
+                _, run_cpu = _timed(f"{stem}: run in a fresh kernel", 1, client.execute)
+            modules = _imports(solution)
+            _, import_cpu = _timed(
+                f"{stem}: a fresh kernel importing its modules", 1, lambda m=modules: bare_kernel(m, 1)
+            )
             (root / "subs" / "s0").mkdir(parents=True)
             shutil.copy(solution, root / "subs" / "s0" / solution.name)
             options = GradeOptions(out=root / "out", workers=1, progress=False, exercises=(stem,), fast=True)
@@ -235,6 +241,7 @@ def reference_times(stems: list[str]) -> None:
             f"{stem}: graded {result['score']:g}/{result['max_score']:g} ({result['status']}) in {wall:.1f} s wall, "
             f"{result['duration_s']:.1f} s in its kernel (fast path; the sandbox hides its CPU) {result['message']}"
         )
+        print(f"{stem}: {run_cpu - import_cpu:.1f} s CPU past the imports the fast path's template preloads")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
