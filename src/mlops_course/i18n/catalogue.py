@@ -116,19 +116,24 @@ def update(catalogue: Catalogue, notebook: nbformat.NotebookNode) -> tuple[int, 
             else:
                 entries.append({"key": unit.key, "en": unit.text, "pt": ""})
                 added += 1
-        gone = [e for e in old.values() if e.get("pt")]
+        gone = [e for e in old.values() if _translated(e)]
         if gone:
             catalogue.stale.setdefault(cell_id, []).extend(gone)
             staled += len(gone)
         cells[cell_id] = entries
     for cell_id, entries in catalogue.cells.items():
         if cell_id not in cells:
-            gone = [e for e in entries if isinstance(e, dict) and e.get("pt")]
+            gone = [e for e in entries if isinstance(e, dict) and _translated(e)]
             if gone:
                 catalogue.stale.setdefault(cell_id, []).extend(gone)
                 staled += len(gone)
     catalogue.cells = cells
     return added, staled
+
+
+def _translated(entry: dict[str, str]) -> bool:
+    """An entry holds a translation worth keeping (not empty, not the English kept as it is)."""
+    return bool(entry.get("pt")) and entry.get("pt") != entry.get("en")
 
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -165,7 +170,8 @@ def problems(catalogue: Catalogue, notebook: nbformat.NotebookNode) -> list[str]
     """Everything that keeps this catalogue from building a faithful translation."""
     found: list[str] = []
     name = "/".join(catalogue.path.parts[-4:])
-    for cell_id, _, units in notebook_units(notebook):
+    all_units = notebook_units(notebook)
+    for cell_id, _, units in all_units:
         by_key = {e.get("key"): e for e in catalogue.cells.get(cell_id, []) if isinstance(e, dict)}
         for unit in units:
             entry = by_key.get(unit.key)
@@ -182,14 +188,14 @@ def problems(catalogue: Catalogue, notebook: nbformat.NotebookNode) -> list[str]
                 f"{name}: cell {cell_id}: stale translation (its English changed or was removed): "
                 f"{str(stale.get('en', '')).strip()[:60]!r}; update it and delete it from 'stale:'"
             )
-    known = {cell_id for cell_id, _, _ in notebook_units(notebook)}
+    current_keys = {cell_id: {u.key for u in units} for cell_id, _, units in all_units}
     for cell_id, cell_entries in catalogue.cells.items():
-        current = {u.key for cid, _, units in notebook_units(notebook) if cid == cell_id for u in units}
+        current = current_keys.get(cell_id, set())
         for entry in cell_entries:
             if not isinstance(entry, dict) or "key" not in entry:
                 found.append(f"{name}: cell {cell_id}: an entry without 'key:'")
-            elif cell_id not in known or entry["key"] not in current:
-                if entry.get("pt"):
+            elif entry["key"] not in current:
+                if _translated(entry):
                     found.append(
                         f"{name}: cell {cell_id}: stale translation (its English changed or was removed): "
                         f"{str(entry.get('en', '')).strip()[:60]!r}; run `mlops-course translate update`"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 # Comments that are instructions to tools, not text for a learner.
 TOOL_COMMENTS = re.compile(
-    r"#\s*(NBVAL_\w+|noqa\b|type:|fmt:|pragma\b|###\s*(BEGIN|END)\s+(SOLUTION|HIDDEN TESTS)|!|-\*-)"
+    r"#+\s*(NBVAL_\w+|noqa\b|type:|fmt:|pragma\b|(BEGIN|END)\s+(SOLUTION|HIDDEN TESTS)\b|!|-\*-)"
 )
 # Calls whose string arguments a learner reads.
 SHOWN_BY_CALL = frozenset(
