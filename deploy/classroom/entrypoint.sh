@@ -1,9 +1,10 @@
 #!/bin/sh
 # Start the class MLflow server: render the auth configuration from the environment, then
-# exec `mlflow server` (PostgreSQL backend, artifacts proxied to S3, accounts on).
+# exec `mlflow server` (PostgreSQL backend as an unprivileged role, artifacts proxied to S3,
+# accounts on, the course's guard app in front).
 # Used by the container image (compose.yaml, Kubernetes); secrets only from the environment.
 set -eu
-: "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
+: "${MLFLOW_DB_PASSWORD:?set MLFLOW_DB_PASSWORD (the password of MLflow's database role; see bootstrap)}"
 : "${MLFLOW_AUTH_ADMIN_PASSWORD:?set MLFLOW_AUTH_ADMIN_PASSWORD (>= 12 characters)}"
 : "${MLFLOW_FLASK_SERVER_SECRET_KEY:?set MLFLOW_FLASK_SERVER_SECRET_KEY (the same on every replica)}"
 : "${MLFLOW_ARTIFACTS_BUCKET:?set MLFLOW_ARTIFACTS_BUCKET (an S3 bucket name)}"
@@ -11,8 +12,12 @@ set -eu
 if [ -z "${MLFLOW_S3_ENDPOINT_URL:-}" ]; then unset MLFLOW_S3_ENDPOINT_URL; fi
 POSTGRES_HOST="${POSTGRES_HOST:-postgres}"
 POSTGRES_PORT="${POSTGRES_PORT:-5432}"
-POSTGRES_USER="${POSTGRES_USER:-mlflow}"
-DB="postgresql+psycopg2://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${POSTGRES_HOST}:${POSTGRES_PORT}"
+# MLflow logs in as its own role, which owns its two databases and nothing else; the role and
+# the databases are made by `python -m mlops_course.classroom.bootstrap`, run before this with
+# the superuser's password (a one-shot service in compose.yaml, an init container in k8s/).
+# This container never sees the superuser's password.
+MLFLOW_DB_USER="${MLFLOW_DB_USER:-mlflow}"
+DB="postgresql+psycopg2://${MLFLOW_DB_USER}:${MLFLOW_DB_PASSWORD}@${POSTGRES_HOST}:${POSTGRES_PORT}"
 export MLFLOW_AUTH_DATABASE_URI="${DB}/mlflow_auth"
 export MLFLOW_AUTH_CONFIG_PATH="${MLFLOW_AUTH_CONFIG_PATH:-/tmp/basic_auth.ini}"
 python - "$(dirname "$0")/basic_auth.ini.template" "$MLFLOW_AUTH_CONFIG_PATH" <<'PY'
@@ -21,27 +26,6 @@ text = string.Template(open(sys.argv[1]).read()).substitute(os.environ)
 fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 os.write(fd, text.encode())
 os.close(fd)
-PY
-# The accounts database must exist before MLflow starts (the tracking database is created by PostgreSQL).
-python - <<'PY'
-import os, time, psycopg2
-for attempt in range(60):
-    try:
-        conn = psycopg2.connect(host=os.environ.get("POSTGRES_HOST", "postgres"), port=os.environ.get("POSTGRES_PORT", "5432"),
-                                user=os.environ.get("POSTGRES_USER", "mlflow"), password=os.environ["POSTGRES_PASSWORD"],
-                                dbname="postgres", connect_timeout=5)
-        break
-    except psycopg2.OperationalError:
-        time.sleep(2)
-else:
-    raise SystemExit("PostgreSQL did not answer within 2 minutes")
-conn.autocommit = True
-with conn.cursor() as cur:
-    for name in ("mlflow", "mlflow_auth"):
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{name}"')
-conn.close()
 PY
 # The store URI holds the database password: pass it in the environment, never on the command line.
 export MLFLOW_BACKEND_STORE_URI="${DB}/mlflow"

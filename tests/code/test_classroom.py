@@ -582,3 +582,39 @@ def test_the_guard_is_an_mlflow_app_and_refuses_foreign_locations() -> None:
         assert refused is not None and refused.status_code == 400 and b"source" in refused.get_data()
     with app.test_request_context("/api/2.0/mlflow/runs/search", method="POST", json={"artifact_location": "x"}):
         assert guard.check_request() is None
+
+
+def test_container_deployment_keeps_the_superuser_password_from_mlflow() -> None:
+    import yaml
+
+    compose = yaml.safe_load((DEPLOY / "classroom" / "compose.yaml").read_text())["services"]
+    assert "POSTGRES_PASSWORD" not in compose["mlflow"]["environment"]
+    assert compose["mlflow"]["environment"]["MLFLOW_DB_PASSWORD"].startswith("${")
+    assert compose["db-setup"]["entrypoint"] == ["python", "-m", "mlops_course.classroom.bootstrap"]
+    assert compose["mlflow"]["depends_on"]["db-setup"] == {"condition": "service_completed_successfully"}
+    assert compose["postgres"]["environment"]["POSTGRES_USER"] != compose["db-setup"]["environment"]["MLFLOW_DB_USER"]
+    (deployment,) = [
+        d for d in _yaml_documents(DEPLOY / "classroom" / "k8s" / "mlflow.yaml") if d["kind"] == "Deployment"
+    ]
+    pod = deployment["spec"]["template"]["spec"]
+    mlflow_env = {v["name"] for v in pod["containers"][0]["env"]}
+    assert "POSTGRES_PASSWORD" not in mlflow_env and "MLFLOW_DB_PASSWORD" in mlflow_env
+    (init,) = pod["initContainers"]
+    assert init["command"] == ["python", "-m", "mlops_course.classroom.bootstrap"]
+    assert {"POSTGRES_PASSWORD", "MLFLOW_DB_PASSWORD"} <= {v["name"] for v in init["env"]}
+    entrypoint = (DEPLOY / "classroom" / "entrypoint.sh").read_text()
+    assert "POSTGRES_PASSWORD" not in entrypoint and "MLFLOW_DB_PASSWORD" in entrypoint
+    dockerfile = (DEPLOY / "classroom" / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir --no-deps /opt/course" in dockerfile, "the image needs the guard app"
+
+
+def test_bootstrap_says_which_secret_is_missing() -> None:
+    from mlops_course.classroom.bootstrap import cluster_from_environment
+
+    with pytest.raises(SystemExit, match="MLFLOW_DB_PASSWORD"):
+        cluster_from_environment({"POSTGRES_PASSWORD": "x" * 16})
+    with pytest.raises(SystemExit, match="at least 12"):
+        cluster_from_environment({"POSTGRES_PASSWORD": "x" * 16, "MLFLOW_DB_PASSWORD": "short"})
+    cluster = cluster_from_environment({"POSTGRES_PASSWORD": "s" * 16, "MLFLOW_DB_PASSWORD": "o" * 16})
+    assert (cluster.user, cluster.owner, cluster.host, cluster.port) == ("postgres", "mlflow", "postgres", 5432)
+    assert "s" * 16 not in cluster.uri("mlflow") and "o" * 16 in cluster.uri("mlflow")

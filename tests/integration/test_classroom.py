@@ -424,3 +424,46 @@ def test_a_kept_cluster_reopens_with_a_new_role_password_and_adopts_a_superuser_
         psycopg2.connect(
             host=cluster.host, port=cluster.port, user="mlflow", password=passwords[1], dbname="mlflow"
         ).close()
+
+
+def test_the_container_bootstrap_gives_mlflow_its_role_on_a_running_server() -> None:
+    """What the compose one-shot service and the Kubernetes init container run, on a real PostgreSQL."""
+    import psycopg2
+
+    from mlops_course.classroom.bootstrap import main as bootstrap
+    from mlops_course.classroom.postgres import postgres_cluster
+
+    with postgres_cluster(owner="mlflow") as cluster:
+        environ = {
+            "POSTGRES_HOST": cluster.host,
+            "POSTGRES_PORT": str(cluster.port),
+            "POSTGRES_USER": cluster.user,
+            "POSTGRES_PASSWORD": cluster.password,
+            "MLFLOW_DB_USER": "class_mlflow",
+            "MLFLOW_DB_PASSWORD": "a-role-password-for-the-test",
+        }
+        assert bootstrap(environ) == 0
+        assert bootstrap(environ) == 0, "running it again (a restarted pod) changes nothing"
+        connection = psycopg2.connect(
+            host=cluster.host,
+            port=cluster.port,
+            user="class_mlflow",
+            password=environ["MLFLOW_DB_PASSWORD"],
+            dbname="mlflow",
+            connect_timeout=10,
+        )
+        with connection, connection.cursor() as cursor:
+            cursor.execute("SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user")
+            assert cursor.fetchone() == (False, False, False)
+            cursor.execute("SELECT datname FROM pg_database WHERE pg_get_userbyid(datdba) = current_user ORDER BY 1")
+            assert [row[0] for row in cursor.fetchall()] == ["mlflow", "mlflow_auth"]
+        connection.close()
+        with pytest.raises(psycopg2.OperationalError):
+            psycopg2.connect(
+                host=cluster.host,
+                port=cluster.port,
+                user="class_mlflow",
+                password=environ["MLFLOW_DB_PASSWORD"],
+                dbname="postgres",
+                connect_timeout=10,
+            ).close()

@@ -176,8 +176,9 @@ def _hand_objects_to_owner(cluster: Postgres, database: str) -> None:
             cursor.execute(statement)
 
 
-def _provision(cluster: Postgres, databases: tuple[str, ...]) -> None:
-    """As the superuser: the owner role (created if missing) with its limits and this start's password,
+def provision(cluster: Postgres, databases: tuple[str, ...]) -> None:
+    """As the superuser (``classroom up``, or a container deployment through
+    :mod:`mlops_course.classroom.bootstrap`): the owner role (created if missing) with its limits and this start's password,
     ``databases`` created or handed to it, and no database open to everyone.
 
     PostgreSQL lets every role (``PUBLIC``) connect to any database; here only the owner (and
@@ -340,7 +341,7 @@ def postgres_cluster(
         )
         started = True
         _superuser_login(cluster)
-        _provision(cluster, databases)
+        provision(cluster, databases)
         yield cluster
     finally:
         if started:
