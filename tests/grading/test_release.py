@@ -16,6 +16,7 @@ from mlops_course.grading.release import (
     strip_hidden,
     stub_source,
 )
+from mlops_course.i18n import LANGUAGES
 from mlops_course.paths import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT
@@ -97,17 +98,31 @@ def test_format_errors_name_the_cell() -> None:
         parse_spec(nb, "ex9")
 
 
-@pytest.mark.parametrize("solution", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.stem)
+# Every language: solutions/ -> exercises/, solutions/pt-BR/ -> exercises/pt-BR/.
+FOLDERS = ["", *(lang for lang in LANGUAGES[1:] if (ROOT / "solutions" / lang).is_dir())]
+SOLUTIONS = sorted(p for sub in FOLDERS for p in (ROOT / "solutions" / sub).glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.relative_to(ROOT / "solutions").as_posix())
 def test_exercise_is_exactly_the_release_of_its_solution(solution: Path) -> None:
-    exercise = ROOT / "exercises" / solution.name
+    exercise = ROOT / "exercises" / solution.relative_to(ROOT / "solutions")
     assert exercise.exists(), f"{exercise} is missing: run `mlops-course release`"
     assert exercise.read_bytes() == released_bytes(solution), f"{exercise} is stale: run `mlops-course release`"
 
 
-def test_exercises_folder_has_no_extra_notebooks() -> None:
-    solutions = {p.name for p in (ROOT / "solutions").glob("*.ipynb")}
-    exercises = {p.name for p in (ROOT / "exercises").glob("*.ipynb")}
+@pytest.mark.parametrize("sub", FOLDERS, ids=lambda sub: sub or "en")
+def test_exercises_folder_has_no_extra_notebooks(sub: str) -> None:
+    solutions = {p.name for p in (ROOT / "solutions" / sub).glob("*.ipynb")}
+    exercises = {p.name for p in (ROOT / "exercises" / sub).glob("*.ipynb")}
     assert exercises == solutions
+
+
+def test_a_translated_exercise_speaks_its_language() -> None:
+    nb = _instructor()
+    nb.metadata["mlops_course"] = {"language": "pt-BR"}
+    released = release_notebook(nb)
+    text = "\n".join(c.source for c in released.cells)
+    assert "# SEU CÓDIGO AQUI" in text and "# YOUR CODE HERE" not in text
 
 
 def _with_cell(source: str, cell_type: str = "code", **nbgrader: object) -> nbformat.NotebookNode:
