@@ -17,6 +17,14 @@ ROOT = PROJECT_ROOT
 MODULES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
+# The translated editions (notebooks/pt-BR/, ...): built from the English, held to the same rules.
+TRANSLATED = sorted(
+    p
+    for folder in ("notebooks", "solutions")
+    for p in (ROOT / folder).glob("*/*.ipynb")
+    if not p.parent.name.startswith(".")
+)
+TRANSLATED_EXERCISES = sorted((ROOT / "exercises").glob("*/*.ipynb"))
 KERNEL = {"name": "mlops-course", "display_name": "Python 3 (MLOps course)", "language": "python"}
 
 
@@ -33,10 +41,10 @@ def _source(cell: dict) -> str:
 
 
 def _ids(paths: list[Path]) -> list[str]:
-    return [p.name for p in paths]
+    return [p.relative_to(ROOT).as_posix() for p in paths]
 
 
-@pytest.mark.parametrize("path", MODULES + SOLUTIONS, ids=_ids(MODULES + SOLUTIONS))
+@pytest.mark.parametrize("path", MODULES + SOLUTIONS + TRANSLATED, ids=_ids(MODULES + SOLUTIONS + TRANSLATED))
 def test_executed_notebooks_store_outputs_and_stay_small(path: Path) -> None:
     notebook = _load(path)
     assert path.stat().st_size < 1_000_000, f"{path.name} is over 1 MB; save big reports to disk"
@@ -49,7 +57,7 @@ def test_executed_notebooks_store_outputs_and_stay_small(path: Path) -> None:
     assert {k: notebook["metadata"]["kernelspec"].get(k) for k in KERNEL} == KERNEL
 
 
-@pytest.mark.parametrize("path", MODULES + SOLUTIONS, ids=_ids(MODULES + SOLUTIONS))
+@pytest.mark.parametrize("path", MODULES + SOLUTIONS + TRANSLATED, ids=_ids(MODULES + SOLUTIONS + TRANSLATED))
 def test_no_red_noise_in_stored_outputs(path: Path) -> None:
     for index, cell in enumerate(_code_cells(_load(path))):
         for output in cell["outputs"]:
@@ -71,7 +79,7 @@ def test_module_opens_with_objectives_and_time_and_closes_with_reading(path: Pat
     assert "check your understanding" in " ".join(_source(c).lower() for c in cells if c["cell_type"] == "markdown")
 
 
-@pytest.mark.parametrize("path", EXERCISES, ids=_ids(EXERCISES))
+@pytest.mark.parametrize("path", EXERCISES + TRANSLATED_EXERCISES, ids=_ids(EXERCISES + TRANSLATED_EXERCISES))
 def test_exercises_have_no_outputs(path: Path) -> None:
     for cell in _code_cells(_load(path)):
         assert not cell["outputs"] and cell["execution_count"] is None, f"{path.name} has stored outputs"
