@@ -182,6 +182,9 @@ def register(model_path: str | Path, model_name: str, *, run_id: str, alias: str
     Returns:
         The new version number.
     """
+    # skops (MLflow's safe format for scikit-learn models) scans every loaded module once, on
+    # import; importing it before MLflow keeps that scan short (about 1 s of CPU less).
+    import skops.io  # noqa: F401  # isort: skip
     import mlflow
 
     from mlops_course.tracking import configure
