@@ -24,6 +24,11 @@ print(f"AUC on the holdout: {auc:.3f}")
 assert auc > 0.7, "the model should beat 0.7"
 frame["label"] = "yes"
 ax.set_title("Drift per month")
+
+
+def score(frame):
+    '''Return each applicant's risk.'''
+    return model.predict_proba(frame)[:, 1]
 """
 
 
@@ -34,6 +39,7 @@ def test_code_units_are_comments_and_shown_strings_only() -> None:
         'f"AUC on the holdout: {auc:.3f}"',
         '"the model should beat 0.7"',
         '"Drift per month"',
+        "'''Return each applicant's risk.'''",
     ]
     assert not any("NBVAL" in t or t == '"label"' or t == '"yes"' for t in texts)
     assert cell_units("markdown", "  \n") == [] and cell_units("raw", "x") == []
@@ -67,13 +73,14 @@ PT = {
     'f"AUC on the holdout: {auc:.3f}"': 'f"AUC no holdout: {auc:.3f}"',
     '"the model should beat 0.7"': '"o modelo deveria passar de 0,7"',
     '"Drift per month"': '"Drift por mês"',
+    "'''Return each applicant's risk.'''": "'''Retorna o risco de cada solicitante.'''",
 }
 
 
 def test_a_changed_english_cell_makes_its_translation_stale(tmp_path: Path) -> None:
     source = _course(tmp_path)
     catalogue = Catalogue.load(catalogue_path(tmp_path, "pt-BR", source), "pt-BR", "notebooks/01_module.ipynb")
-    assert update(catalogue, nbformat.read(source, as_version=4)) == (5, 0)
+    assert update(catalogue, nbformat.read(source, as_version=4)) == (6, 0)
     for entries in catalogue.cells.values():
         for entry in entries:
             entry["pt"] = PT[entry["en"]]

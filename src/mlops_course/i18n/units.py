@@ -1,9 +1,9 @@
 """What a translator translates in a notebook cell: its *units*.
 
 A markdown cell is one unit: its whole text. In a code cell the units are what a learner
-reads: comments, and string literals that are printed, shown on a plot or raised
-(``print`` and ``display`` arguments, plot titles and axis labels, assertion messages,
-exception messages). Everything else in a code cell is code and stays as it is.
+reads: comments, docstrings (the specification of a function a learner completes), and
+string literals that are printed, shown on a plot or raised (``print`` and ``display``
+arguments, plot titles and axis labels, assertion messages, exception messages). Everything else in a code cell is code and stays as it is.
 
 Each unit is keyed by the cell id and a short hash of its English text, so a translation
 is tied to the exact English it translates: when the English changes, the translation is
@@ -29,7 +29,7 @@ SHOWN_BY_CALL = frozenset(
     | {"ylabel", "text", "annotate", "warn", "fail", "skip"}
 )
 # Keyword arguments a learner reads on a plot or in a message, whatever the call.
-SHOWN_KEYWORDS = frozenset({"title", "xlabel", "ylabel", "label", "msg", "message", "reason"})
+SHOWN_KEYWORDS = frozenset({"title", "xlabel", "ylabel", "label", "msg", "message", "reason", "err_msg"})
 MAGIC_LINE = re.compile(r"^\s*[%!]")
 
 
@@ -94,6 +94,11 @@ def _shown_strings(tree: ast.AST) -> list[ast.expr]:
             strings_in(node.func.value if isinstance(node.func, ast.Attribute) else None)
 
     for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and ast.get_docstring(node):
+            # A docstring is the task's specification where a learner writes the body.
+            first = node.body[0]
+            assert isinstance(first, ast.Expr)
+            found.append(first.value)
         if isinstance(node, ast.Assert):
             strings_in(node.msg)
         elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
