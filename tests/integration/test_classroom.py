@@ -444,14 +444,18 @@ def test_the_container_bootstrap_gives_mlflow_its_role_on_a_running_server() -> 
         }
         assert bootstrap(environ) == 0
         assert bootstrap(environ) == 0, "running it again (a restarted pod) changes nothing"
-        connection = psycopg2.connect(
-            host=cluster.host,
-            port=cluster.port,
-            user="class_mlflow",
-            password=environ["MLFLOW_DB_PASSWORD"],
-            dbname="mlflow",
-            connect_timeout=10,
-        )
+
+        def as_role(database: str):
+            return psycopg2.connect(
+                host=cluster.host,
+                port=cluster.port,
+                user="class_mlflow",
+                password=environ["MLFLOW_DB_PASSWORD"],
+                dbname=database,
+                connect_timeout=10,
+            )
+
+        connection = as_role("mlflow")
         with connection, connection.cursor() as cursor:
             cursor.execute("SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user")
             assert cursor.fetchone() == (False, False, False)
@@ -459,11 +463,4 @@ def test_the_container_bootstrap_gives_mlflow_its_role_on_a_running_server() -> 
             assert [row[0] for row in cursor.fetchall()] == ["mlflow", "mlflow_auth"]
         connection.close()
         with pytest.raises(psycopg2.OperationalError):
-            psycopg2.connect(
-                host=cluster.host,
-                port=cluster.port,
-                user="class_mlflow",
-                password=environ["MLFLOW_DB_PASSWORD"],
-                dbname="postgres",
-                connect_timeout=10,
-            ).close()
+            as_role("postgres").close()
