@@ -44,7 +44,7 @@ lab: ## open JupyterLab on the course (after setup)
 	$(LAB_LOCALE) MLOPS_COURSE_LANG=$(COURSE_LANG) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(START_PAGE) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup ## run the whole test suite: package, data, notebooks, grader
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: setup ## ruff (lint and format check, notebooks included) and mypy on the package
 	$(BIN)/ruff check .

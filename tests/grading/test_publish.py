@@ -411,7 +411,7 @@ def test_the_editions_make_test_runs_in_a_fresh_clone(clone: Path) -> None:
     ]
     ran = make_test(*subset)
     assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
-    assert " passed" in ran.stdout and "pytest -n auto --dist loadgroup -n 0" in ran.stdout
+    assert " passed" in ran.stdout and "pytest -n auto --dist loadfile -n 0" in ran.stdout
 
 
 @pytest.mark.grading

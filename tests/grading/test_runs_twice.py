@@ -1,10 +1,10 @@
 """Every exercise runs top to bottom twice in a row in the same MLflow store and folder.
 
-A learner re-runs a notebook after fixing a cell; an instructor runs the solutions again
-before a class. The second run meets the first one's registered models, aliases, runs and
-files, and must still pass every test, hidden ones included. Each reference solution runs
-twice, each time in a fresh kernel (as after a restart), in one working folder and one
-SQLite MLflow store.
+A learner re-runs a notebook after fixing a cell (Restart and Run All). The second run meets
+the first one's registered models, aliases, runs and files, and must still pass. Each
+reference solution runs as the learner has it, answers in place and hidden tests removed
+(the grader runs those once, in a fresh store), twice, each time in a fresh kernel, in one
+working folder and one SQLite MLflow store.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from nbclient.exceptions import CellExecutionError
 
 from mlops_course import paths
 from mlops_course.environment import environment_variables
+from mlops_course.grading.format import nbgrader_meta
+from mlops_course.grading.release import strip_hidden
 
 SOLUTIONS = sorted(paths.SOLUTIONS_DIR.glob("*.ipynb"))
 
@@ -26,6 +28,9 @@ SOLUTIONS = sorted(paths.SOLUTIONS_DIR.glob("*.ipynb"))
 def _run(notebook: Path, store: Path) -> None:
     """Execute ``notebook`` in its folder against ``store``; raise on the first failing cell."""
     nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade"):
+            cell.source = strip_hidden(cell.source)
     with environment_variables({"MLFLOW_TRACKING_URI": f"sqlite:///{store}", "PYTHONHASHSEED": "0"}):
         client = NotebookClient(
             nb, timeout=300, kernel_name="mlops-course", resources={"metadata": {"path": str(notebook.parent)}}
