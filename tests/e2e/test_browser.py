@@ -6,9 +6,12 @@ Steps, in order, sharing one server and one browser page:
 2. every module notebook is restarted and run top to bottom; any error or stderr output fails;
 3. the warm-up exercise (a working copy) gets the instructor's answers typed into its
    solution cells, its visible tests run and pass, it is saved, and ``mlops-course check``
-   scores the saved file.
-
-The Portuguese journey is in ``test_browser_pt.py``.
+   scores the saved file;
+4. the Portuguese journey, on a second JupyterLab started with ``make course LANG=pt-BR``
+   (the same browser; one file, so the two journeys never run at once on a loaded machine):
+   the Portuguese start page opens, a Portuguese module runs top to bottom, and the package
+   speaks Portuguese in it (the notebook's language reaches the kernel through Jupyter
+   Server's ``JPY_SESSION_NAME``).
 
 Screenshots of each step go to ``$E2E_SCREENSHOTS`` (default: ``.course-data/e2e-screenshots``);
 the folder is printed at the start. Set ``UPDATE_README_SCREENSHOT=1`` to refresh
@@ -144,3 +147,44 @@ def test_warm_up_exercise_solved_in_the_browser_then_checked(page: object, cours
     assert check.returncode == 0, check.stdout + check.stderr
     assert "NotImplementedError" not in check.stdout
     shutil.rmtree(WORKSPACE, ignore_errors=True)
+
+
+PT_MODULES = sorted((PROJECT_ROOT / "notebooks" / "pt-BR").glob("[0-9][0-9]_*.ipynb"))
+PT_MODULE = PROJECT_ROOT / "notebooks" / "pt-BR" / "05_ml_infrastructure.ipynb"
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
+def test_portuguese_start_page_opens_and_links_every_module(page: object, course_lab_pt: object) -> None:
+    page.goto(f"{course_lab_pt.url}/?token={course_lab_pt.token}")
+    heading = ".jp-RenderedMarkdown h1:has-text('Bem-vindo ao curso prático de MLOps')"
+    page.wait_for_selector(heading, timeout=90_000)
+    links = page.eval_on_selector_all(".jp-RenderedMarkdown a", "els => els.map(e => e.getAttribute('href'))")
+    assert PT_MODULES, "no Portuguese modules: mlops-course translate build --lang pt-BR"
+    for module in PT_MODULES:
+        assert any(f"notebooks/pt-BR/{module.name}" in (link or "") for link in links), module.name
+    assert any("exercises/pt-BR/ex0_how_exercises_work.ipynb" in (link or "") for link in links)
+    page.screenshot(path=str(SCREENSHOTS / "pt_01_start_page.png"))
+
+
+def test_a_portuguese_module_runs_and_the_package_speaks_portuguese(page: object, course_lab_pt: object) -> None:
+    before = PT_MODULE.read_bytes()
+    title = json.loads(before)["cells"][0]["source"][0].lstrip("# ").strip()
+    open_notebook(page, course_lab_pt, f"notebooks/pt-BR/{PT_MODULE.name}")
+    run_all_and_wait(page)
+    page.screenshot(path=str(SCREENSHOTS / f"pt_02_{PT_MODULE.stem}.png"))
+    errors = error_texts(page)
+    assert not errors, f"{PT_MODULE.name} shows error or stderr output in JupyterLab:\n" + "\n---\n".join(errors)
+    assert page.locator(f"{PANEL} .jp-RenderedMarkdown h1").first.text_content().startswith(title[:20])
+
+    # A scratch cell at the end (never saved: autosave is off) asks the package its language.
+    page.locator(f"{PANEL} .jp-Notebook .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text('from mlops_course.i18n import language, tr\nprint(language(), tr("plot.window"))')
+    page.keyboard.press("Shift+Enter")
+    output = page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(-2).locator(".jp-OutputArea-output")
+    output.wait_for(timeout=60_000)
+    assert (output.text_content() or "").strip() == "pt-BR janela"
+    shut_down_kernels(course_lab_pt)
+    assert PT_MODULE.read_bytes() == before, f"{PT_MODULE.name} was modified on disk by the run"
