@@ -182,12 +182,15 @@ def problems(catalogue: Catalogue, notebook: nbformat.NotebookNode) -> list[str]
             why = unit_problem(unit, str(entry["pt"]))
             if why:
                 found.append(f"{name}: cell {cell_id}: {why}: {str(entry['pt'])[:60]!r}")
+
+    def stale(cell_id: str, entry: dict[str, str], what_to_do: str) -> str:
+        english = str(entry.get("en", "")).strip()[:60]
+        return (
+            f"{name}: cell {cell_id}: stale translation (its English changed or was removed): {english!r}; {what_to_do}"
+        )
+
     for cell_id, stale_entries in catalogue.stale.items():
-        for stale in stale_entries:
-            found.append(
-                f"{name}: cell {cell_id}: stale translation (its English changed or was removed): "
-                f"{str(stale.get('en', '')).strip()[:60]!r}; update it and delete it from 'stale:'"
-            )
+        found += [stale(cell_id, entry, "update it and delete it from 'stale:'") for entry in stale_entries]
     current_keys = {cell_id: {u.key for u in units} for cell_id, _, units in all_units}
     for cell_id, cell_entries in catalogue.cells.items():
         current = current_keys.get(cell_id, set())
@@ -196,10 +199,7 @@ def problems(catalogue: Catalogue, notebook: nbformat.NotebookNode) -> list[str]
                 found.append(f"{name}: cell {cell_id}: an entry without 'key:'")
             elif entry["key"] not in current:
                 if _translated(entry):
-                    found.append(
-                        f"{name}: cell {cell_id}: stale translation (its English changed or was removed): "
-                        f"{str(entry.get('en', '')).strip()[:60]!r}; run `mlops-course translate update`"
-                    )
+                    found.append(stale(cell_id, entry, "run `mlops-course translate update`"))
             elif entry.get("en") is not None and text_hash(str(entry["en"])) != entry["key"]:
                 found.append(f"{name}: cell {cell_id}: 'en:' was edited; it must stay the English text of its key")
     return found

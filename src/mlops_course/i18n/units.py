@@ -134,11 +134,11 @@ def code_units(source: str) -> list[Unit]:
     except SyntaxError:
         return units
     seen: set[tuple[int, int]] = set()
+    lines = source.splitlines(keepends=True)
     for node in _shown_strings(tree):
         assert node.end_lineno is not None and node.end_col_offset is not None
         # ast columns are UTF-8 byte offsets: convert through the line's bytes.
-        start_line = source.splitlines(keepends=True)[node.lineno - 1]
-        end_line = source.splitlines(keepends=True)[node.end_lineno - 1]
+        start_line, end_line = lines[node.lineno - 1], lines[node.end_lineno - 1]
         start_col = len(start_line.encode("utf-8")[: node.col_offset].decode("utf-8"))
         end_col = len(end_line.encode("utf-8")[: node.end_col_offset].decode("utf-8"))
         start = offsets[node.lineno - 1] + start_col
