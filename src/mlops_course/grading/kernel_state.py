@@ -17,6 +17,9 @@ import sys
 import types
 from typing import Any
 
+from mlops_course.grading import kernel_snapshot
+from mlops_course.grading.kernel_snapshot import mutable_class as _mutable_class
+
 _MISSING = object()
 BASE_PROTECTED = (
     "math",
@@ -89,15 +92,10 @@ _SYS_HOOKS = ("stdout", "stderr", "stdin", "excepthook", "displayhook", "breakpo
 _CRITICAL_AUDIT = {"sys.settrace", "sys.setprofile", "sys._current_frames"}
 _NOTED_AUDIT = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "os.kill", "os.killpg"}
 _BENIGN_CALLBACK_MODULES = ("matplotlib", "matplotlib_inline", "IPython", "ipykernel")
-_HEAPTYPE, _IMMUTABLE = 1 << 9, 1 << 8
 # builtins IPython and ipykernel rebind on every execution (input forwarding, the ``_`` history)
 _VOLATILE_BUILTINS = frozenset(
     {"input", "getpass", "raw_input", "_", "__", "___", "display", "get_ipython", "exit", "quit"}
 )
-
-
-#: Class attributes Python itself adds as caches; their appearance is not tampering.
-_CACHE_ATTRIBUTES = frozenset({"__slotnames__"})
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -130,10 +128,6 @@ def _set_own(obj: Any, name: str, value: Any) -> None:
             traits.pop(name, None)
     else:
         target[name] = value
-
-
-def _mutable_class(value: Any) -> bool:
-    return isinstance(value, type) and bool(value.__flags__ & _HEAPTYPE) and not value.__flags__ & _IMMUTABLE
 
 
 _getframe = sys._getframe
@@ -173,25 +167,17 @@ class _State:
         self.session = getattr(self.kernel, "session", None)
         self.builtins = builtins
         self.builtins_dict = dict(vars(builtins))
+        self.builtin_keys = tuple(k for k in self.builtins_dict if k not in _VOLATILE_BUILTINS)
+        self.builtin_values = tuple(self.builtins_dict[k] for k in self.builtin_keys)
         self.restoring = False
         self.audit_critical: list[str] = []
         self.audit_noted: set[str] = set()
         self.in_test = False
-        self.modules: list[tuple[str, types.ModuleType, dict[str, Any]]] = []
-        self.sys_modules: dict[str, Any] = {}
-        self.classes: dict[type, dict[str, Any]] = {}
-        self.functions: dict[types.FunctionType, tuple[Any, Any, Any]] = {}
-        for name, module in list(sys.modules.items()):
-            if module is None or not any(name == p or name.startswith(p + ".") for p in protected):
-                continue
-            self.sys_modules[name] = module
-            self.modules.append((name, module, dict(vars(module))))
-            for value in list(vars(module).values()):
-                self._collect(value, name)
+        self.snapshot = kernel_snapshot.take(protected)
         for obj in (shell, self.kernel, self.session, sys.stdout, sys.stderr, getattr(shell, "displayhook", None)):
             for cls in type(obj).__mro__ if obj is not None else ():
                 if cls.__module__.startswith(_MACHINERY_MODULES) and _mutable_class(cls):
-                    self._collect(cls, cls.__module__)
+                    self.snapshot.add_class(cls)
         for obj, names in ((shell, _SHELL_ATTRS), (self.kernel, _KERNEL_MACHINERY)):
             for name in names:
                 getattr(obj, name, None)  # create lazy traitlets defaults before the snapshot
@@ -204,18 +190,9 @@ class _State:
         self.callbacks = {k: list(v) for k, v in shell.events.callbacks.items()}
         self.sys_hooks = {n: getattr(sys, n, None) for n in _SYS_HOOKS}
         self.trace, self.profile = sys.gettrace(), sys.getprofile()
-        numpy = sys.modules.get("numpy")
+        self.numpy = sys.modules.get("numpy")
+        numpy = self.numpy
         self.np_err = numpy.geterr() if numpy is not None else None
-
-    def _collect(self, value: Any, module_name: str) -> None:
-        if isinstance(value, types.FunctionType):
-            self.functions.setdefault(value, (value.__code__, value.__defaults__, value.__kwdefaults__))
-        elif _mutable_class(value) and value not in self.classes and getattr(value, "__module__", "") == module_name:
-            self.classes[value] = dict(vars(value))
-            for member in list(vars(value).values()):
-                inner = getattr(member, "__func__", member)
-                if isinstance(inner, types.FunctionType):
-                    self.functions.setdefault(inner, (inner.__code__, inner.__defaults__, inner.__kwdefaults__))
 
     def _lists(self) -> list[tuple[str, list[Any]]]:
         manager = getattr(self.shell, "input_transformer_manager", None)
@@ -280,42 +257,13 @@ class _State:
 
     def _restore_modules(self, critical: list[str], noted: list[str]) -> None:
         changed: list[str] = []
-        for name, module in self.sys_modules.items():
-            if sys.modules.get(name) is not module:
-                sys.modules[name] = module
-                changed.append(f"sys.modules[{name!r}]")
         own = vars(builtins)
-        for key, value in self.builtins_dict.items():
-            if key not in _VOLATILE_BUILTINS and own.get(key, _MISSING) is not value:
-                own[key] = value
-                changed.append(f"builtins.{key}")
-        for name, module, snap in self.modules:
-            current = vars(module)
-            for key, value in snap.items():
-                if current.get(key, _MISSING) is not value:
-                    current[key] = value
-                    # A private global that was None is a lazily built cache (urllib.parse's
-                    # _hextobyte is filled by the first unquote, which boto3 makes): reset it
-                    # quietly; it is not something a test calls.
-                    if not (key.startswith("_") and value is None):
-                        changed.append(f"{name}.{key}")
-        for cls, snap in self.classes.items():
-            class_dict = cls.__dict__
-            for key, value in snap.items():
-                if class_dict.get(key, _MISSING) is not value:
-                    setattr(cls, key, value)
-                    changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
-            # copyreg caches __slotnames__ on a class the first time one of its objects is
-            # pickled (MLflow's log_model does): a cache, not tampering.
-            for key in [k for k in class_dict if k not in snap and k not in _CACHE_ATTRIBUTES]:
-                dunder = key.startswith("__") and key.endswith("__")
-                if dunder or any(key in vars(base) for base in cls.__mro__[1:]):
-                    delattr(cls, key)
-                    changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
-        for func, (code, defaults, kwdefaults) in self.functions.items():
-            if func.__code__ is not code or func.__defaults__ is not defaults or func.__kwdefaults__ is not kwdefaults:
-                func.__code__, func.__defaults__, func.__kwdefaults__ = code, defaults, kwdefaults
-                changed.append(f"{func.__module__}.{func.__qualname__}.__code__")
+        if not kernel_snapshot._same_entries(own, self.builtin_keys, self.builtin_values):
+            for key, value in zip(self.builtin_keys, self.builtin_values):
+                if own.get(key, _MISSING) is not value:
+                    own[key] = value
+                    changed.append(f"builtins.{key}")
+        self.snapshot.restore(changed)
         for item in changed:
             (critical if item.split(".")[0] in _MACHINERY_MODULES else noted).append(item)
 
@@ -330,7 +278,7 @@ class _State:
         if sys.getprofile() is not self.profile:
             sys.setprofile(self.profile)
             noted.append("sys.setprofile")
-        numpy = self.sys_modules.get("numpy")
+        numpy = self.numpy
         if numpy is not None and self.np_err is not None and numpy.geterr() != self.np_err:
             numpy.seterr(**self.np_err)
             noted.append("numpy.seterr")

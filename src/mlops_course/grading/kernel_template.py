@@ -32,7 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlops_course.grading.kernel_state import BASE_IMPORTS
+from mlops_course.grading import kernel_snapshot
+from mlops_course.grading.kernel_state import BASE_IMPORTS, BASE_PROTECTED
 
 _CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
@@ -92,6 +93,9 @@ def serve(sock_path: str, modules: list[str]) -> None:
     _libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     _MAIN_PATH[0] = sys.path[0]
     failed = preload(modules)
+    # the kernel guard's snapshot of the modules, taken once here and shared by every kernel
+    # (each kernel's install only re-takes what changed since; see kernel_snapshot)
+    kernel_snapshot.prepare(BASE_PROTECTED + tuple(modules))
     fork_per_connection(sock_path, supervise, failed)
 
 
