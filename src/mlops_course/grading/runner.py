@@ -33,7 +33,7 @@ from queue import Empty
 from typing import Any
 
 from mlops_course.grading import skip_iri_grammar
-from mlops_course.grading.runner_io import CellRecord, Channel, _ansi_free, kill_tree
+from mlops_course.grading.runner_io import CellRecord, Channel, _ansi_free, children, kill_tree, read_message
 
 NOTEBOOK_NAME = "graded.ipynb"
 JOB_FILE = "job.json"
@@ -111,7 +111,6 @@ class GradingPlugin:
 
         plugin = self
         original_execute = RunningKernel.execute_cell_input
-        original_get = RunningKernel.get_message
 
         def execute_cell_input(kernel: Any, cell_input: str, allow_stdin: Any = None) -> str:
             msg_id = original_execute(kernel, cell_input, allow_stdin=allow_stdin)
@@ -119,7 +118,7 @@ class GradingPlugin:
             return msg_id
 
         def get_message(kernel: Any, stream: str, timeout: float | None = None) -> Any:
-            return plugin.get_message(original_get, kernel, stream, timeout)
+            return plugin.get_message(read_message, kernel, stream, timeout)
 
         RunningKernel.execute_cell_input = execute_cell_input
         RunningKernel.get_message = get_message
@@ -316,6 +315,7 @@ def run(job_dir: Path, fd: int | None) -> int:
     job = json.loads((job_dir / JOB_FILE).read_text())
     channel = Channel(fd)
     plugin = GradingPlugin(job, channel)
+    import nbval.plugin
     import pytest
 
     plugin.install_tap()
@@ -326,8 +326,6 @@ def run(job_dir: Path, fd: int | None) -> int:
     (job_dir / "pytest.ini").write_text("[pytest]\n")
     args = [
         str(job["notebook"]),
-        "-p",
-        "nbval.plugin",
         "--nbval-lax",
         "--nbval-kernel-name",
         job["kernel_name"],
@@ -349,7 +347,9 @@ def run(job_dir: Path, fd: int | None) -> int:
         "-W",
         "ignore",
     ]
-    code = int(pytest.main(args, plugins=[plugin]))
+    # nbval's module itself, not ``-p nbval.plugin``: pytest would look the name up among every
+    # installed distribution's entry points (reading each one's metadata) before importing it
+    code = int(pytest.main(args, plugins=[plugin, nbval.plugin]))
     channel.send({"event": "done", "pytest_exit": code, "abort": plugin.abort})
     return code
 
@@ -364,10 +364,8 @@ def main(argv: list[str]) -> int:
     try:
         code = run(Path(argv[0]), fd)
     finally:
-        import psutil
-
-        for child in psutil.Process().children(recursive=True):
-            kill_tree(child.pid)
+        for child in children():
+            kill_tree(child)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)  # skip zmq's 1 s socket linger at interpreter exit

@@ -69,6 +69,32 @@ def start_kernel(startup_timeout: float = 60, kernel_name: str = "python", **kwa
         raise
 
 
+def read_message(kernel: Any, stream: str, timeout: float | None = None) -> Any:
+    """nbval's ``RunningKernel.get_message`` without its debug log line, which pretty-prints
+    every message (``pformat``) whether or not anything logs it."""
+    if stream == "iopub":
+        return kernel.kc.get_iopub_msg(timeout=timeout)
+    if stream == "shell":
+        return kernel.kc.get_shell_msg(timeout=timeout)
+    raise ValueError(f"Invalid stream specified: {stream!r}")
+
+
+def children() -> list[int]:
+    """This process's children (each ``kill_tree`` takes its descendants along), from
+    ``/proc/self/task/*/children`` rather than psutil, which reads every process of the host."""
+    try:
+        return [int(pid) for task in os.listdir("/proc/self/task") for pid in _read(f"/proc/self/task/{task}/children")]
+    except (OSError, ValueError):
+        import psutil
+
+        return [child.pid for child in psutil.Process().children()]
+
+
+def _read(path: str) -> list[str]:
+    with open(path, encoding="ascii") as handle:
+        return handle.read().split()
+
+
 def kill_tree(pid: int) -> None:
     """SIGKILL a process and all its descendants (namespace init takes its namespace along)."""
     import psutil
