@@ -54,13 +54,17 @@ class PipelineRunSummary:
         return f"pipeline {self.pipeline!r} {status}\n  tasks executed: {ran}"
 
 
-def init_local_runner(pipeline_root: str | Path, *, caching: bool = False) -> Path:
+def init_local_runner(pipeline_root: str | Path, *, caching: bool = False, fork_steps: bool = True) -> Path:
     """Initialise the KFP local runner: subprocesses in this environment, outputs under ``pipeline_root``.
 
     Args:
         pipeline_root: folder for task outputs (artifacts); use a temp folder or
             ``mlops_course.paths.course_data_dir("kfp")``, never the repository.
         caching: reuse a task's outputs when it runs again with the same inputs.
+        fork_steps: run each step in a process forked from a template that has already
+            imported kfp, pandas, scikit-learn and MLflow (:mod:`.kfp_fork`; started in the
+            background, one per process) instead of a fresh interpreter; same logs and exit
+            codes. ``False``, or ``MLOPS_COURSE_KFP_FORK=0`` in the environment, turns it off.
 
     Returns:
         The absolute pipeline root.
@@ -75,6 +79,9 @@ def init_local_runner(pipeline_root: str | Path, *, caching: bool = False) -> Pa
         enable_caching=caching,
         cache_root=str(root / ".kfp_cache"),
     )
+    from mlops_course.workflows import kfp_fork
+
+    kfp_fork.start(fork_steps)
     return root
 
 
