@@ -137,10 +137,19 @@ def main() -> None:
     parser.add_argument(
         "--reference", nargs="*", metavar="STEM", help="only time these exercises' reference solutions (none: all)"
     )
+    parser.add_argument(
+        "--overhead",
+        type=int,
+        metavar="REPEATS",
+        help="only the fast path's overhead (--floor-n submissions), REPEATS times, split into kernel and runner CPU",
+    )
     args = parser.parse_args()
     _adopt_orphans()
     if args.reference is not None:
         reference_times(args.reference or sorted(p.stem for p in paths.SOLUTIONS_DIR.glob("*.ipynb")))
+        return
+    if args.overhead is not None:
+        overhead_only(args.exercise, args.floor_n, args.overhead)
         return
     solution = paths.SOLUTIONS_DIR / f"{args.exercise}.ipynb"
     root = Path(tempfile.mkdtemp(prefix="grading-bench-"))
@@ -200,6 +209,34 @@ def main() -> None:
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def overhead_only(exercise: str, n: int, repeats: int) -> None:
+    """The fast path's overhead alone, ``repeats`` times: CPU per submission, and how much of it is
+    the forked kernels (kernel template's children) and the forked runners (runner template's)."""
+    solution = paths.SOLUTIONS_DIR / f"{exercise}.ipynb"
+    modules = _imports(solution)
+    with tempfile.TemporaryDirectory(prefix="grading-bench-") as folder:
+        root = Path(folder)
+        (root / "work").mkdir()
+        print(f"{exercise}: imports {', '.join(modules)}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+        kernels, runners = start_templates(modules, root)
+        try:
+            for _ in range(repeats):
+                before = _template_children_cpu(kernels), _template_children_cpu(runners)
+                _timed(
+                    "floor: fast pipeline (forked runner + kernel), no tests",
+                    n,
+                    lambda: pipeline_floor_fast((kernels, runners), n, root / "work", modules),
+                    lambda: _template_children_cpu(kernels) + _template_children_cpu(runners),
+                )
+                kernel, runner = (_template_children_cpu(t) - b for t, b in zip((kernels, runners), before))
+                print(
+                    f"  of which kernels {kernel / n:.3f} s CPU, runners {runner / n:.3f} s CPU; load {os.getloadavg()[0]:.1f}"
+                )
+        finally:
+            kernels.stop()
+            runners.stop()
 
 
 def _heavy(solution: Path, folder: Path) -> Path:
