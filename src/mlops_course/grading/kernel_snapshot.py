@@ -22,7 +22,7 @@ import gc
 import operator
 import sys
 import types
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 MISSING = object()
@@ -110,8 +110,8 @@ class Snapshot:
             for snap in entry.classes:
                 if snap.cls not in self.classes:
                     self.classes[snap.cls] = snap if snap.current() else _Class(snap.cls)
-        functions = dict.fromkeys(f for m in self.modules for f in m.functions)
-        functions.update(dict.fromkeys(f for c in self.classes.values() for f in c.functions))
+        functions = dict.fromkeys(chain.from_iterable(m.functions for m in self.modules))
+        functions.update(dict.fromkeys(chain.from_iterable(c.functions for c in self.classes.values())))
         self.functions: tuple[types.FunctionType, ...] = tuple(functions)
         self.codes = _tuple(_map(_code, self.functions))
         self.defaults = _tuple(_map(_defaults, self.functions))
