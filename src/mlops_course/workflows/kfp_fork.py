@@ -36,11 +36,9 @@ from pathlib import Path
 from typing import Any
 
 ENV_SWITCH = "MLOPS_COURSE_KFP_FORK"
-#: Imported by the template server before it forks: what the steps of module 2, ex1 and
-#: ``mlops_course.workflows`` import (measured: the modules a step still imported in its child).
-#: Not ``kfp.dsl.executor_main`` itself (``python -m`` runs it as ``__main__``, not imported), but
-#: what it imports. skops.io comes before MLflow (it scans the modules already loaded, once, when
-#: imported). Imports that fail are skipped.
+#: Imported by the server before it forks: what the steps of module 2, ex1 and ``workflows`` import
+#: (measured), not kfp.dsl.executor_main itself (``-m`` runs it as ``__main__``); skops.io before
+#: MLflow (it scans the modules already loaded when imported). Imports that fail are skipped.
 _PRELOAD_NAMES = """
     kfp.dsl.executor kfp.dsl.kfp_config numpy pandas pyarrow.parquet pyarrow.dataset pyarrow.pandas_compat
     sklearn.compose sklearn.impute sklearn.linear_model sklearn.metrics sklearn.pipeline sklearn.preprocessing
@@ -57,6 +55,8 @@ FORKED_MODULES = ("kfp.dsl.executor_main",)
 _IMPORT_TIME_ENV = ("MLOPS_COURSE_HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
 #: Set in the server only, so that no library starts a thread while importing (OpenBLAS, Arrow's jemalloc).
 _SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+#: Not preloaded: jsonschema's optional IRI checker (its grammar costs 1.4 s+; a step may import it).
+_SKIPPED = ("rfc3987_syntax",)
 _ACCEPT_WAIT_S = 90.0  # for the server to finish its imports and take the step
 
 _SHIM = """#!{exe} -IS
@@ -202,10 +202,6 @@ def _prctl_deathsig(sig: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
-def _single_threaded() -> bool:
-    return threading.active_count() == 1 and len(os.listdir("/proc/self/task")) == 1
-
-
 def _recv_exactly(conn: socket.socket, size: int) -> bytes:
     if len(data := conn.makefile("rb").read(size)) < size:
         raise OSError("the shim closed the connection")
@@ -226,6 +222,8 @@ class _Server:
         self.running: dict[int, socket.socket] = {}
 
     def preload(self, names: list[str]) -> None:
+        for name in _SKIPPED:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # a None entry makes its import fail fast
         for name in names:
             try:
                 importlib.import_module(name)
@@ -266,8 +264,7 @@ class _Server:
                 return
             if pid == 0:
                 return
-            conn = self.running.pop(pid, None)
-            if conn is not None:
+            if (conn := self.running.pop(pid, None)) is not None:
                 with contextlib.suppress(OSError):
                     conn.sendall(b"X" + struct.pack("!i", status))
                 conn.close()
@@ -284,14 +281,11 @@ class _Server:
             argv, cwd, env_items = marshal.loads(_recv_exactly(conn, struct.unpack("!I", header)[0]))
             env = {os.fsdecode(k): os.fsdecode(v) for k, v in env_items}
             if not self.can_fork(env):
-                conn.sendall(b"F")
-                conn.close()
-                return
+                return conn.sendall(b"F")  # the shim starts a fresh interpreter
             conn.sendall(b"A")
             if _recv_exactly(conn, 1) != b"G":
                 raise OSError("the shim did not confirm")
-            sys.stdout.flush()
-            sys.stderr.flush()
+            sys.stdout.flush(), sys.stderr.flush()
             pid = os.fork()
             if pid == 0:
                 self.child(fds, [os.fsdecode(a) for a in argv], os.fsdecode(cwd), env, conn)
@@ -305,7 +299,7 @@ class _Server:
         keys = {k for k in (*env, *self.env) if k.startswith("PYTHON") or k in _IMPORT_TIME_ENV}
         if any(env.get(k) != self.env.get(k) for k in keys):
             return False
-        if not _single_threaded():
+        if threading.active_count() != 1 or len(os.listdir("/proc/self/task")) != 1:
             print("kfp_fork: not single-threaded, steps start afresh", file=sys.stderr, flush=True)
             return False
         return True
@@ -353,6 +347,9 @@ def run_module(argv: list[str]) -> int:
     random.seed()
     if "numpy.random" in sys.modules:
         sys.modules["numpy.random"].seed()
+    for name in _SKIPPED:
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
     package, _, leaf = argv[1].rpartition(".")
     if sys.modules.pop(argv[1], None) is not None and package in sys.modules:  # not imported by python -m
         with contextlib.suppress(AttributeError):
