@@ -39,6 +39,7 @@ from helpers.browser import (
     open_notebook,
     run_all_and_wait,
     shut_down_kernels,
+    wait_for_idle_kernel,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -76,7 +77,7 @@ def test_start_page_lists_modules_and_exercises(page: object, course_lab: object
 def test_module_runs_top_to_bottom_in_jupyterlab(page: object, course_lab: object, module: Path) -> None:
     before = module.read_bytes()
     open_notebook(page, course_lab, f"notebooks/{module.name}")
-    run_all_and_wait(page)
+    run_all_and_wait(page, course_lab)
     page.screenshot(path=str(SCREENSHOTS / f"02_{module.stem}.png"), full_page=False)
     errors = error_texts(page)
     shut_down_kernels(course_lab)
@@ -111,7 +112,7 @@ def test_warm_up_exercise_solved_in_the_browser_then_checked(page: object, cours
     assert solution_indices, "the released warm-up has no solution cells"
 
     open_notebook(page, course_lab, f"{WORKSPACE.name}/{exercise.name}")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    wait_for_idle_kernel(page, course_lab)
     panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
     for index, grade_id in solution_indices:
         editor = page.locator(f"{panel} .jp-Notebook .jp-Cell").nth(index).locator(".cm-content")
@@ -122,7 +123,7 @@ def test_warm_up_exercise_solved_in_the_browser_then_checked(page: object, cours
         page.keyboard.press("Escape")
     page.screenshot(path=str(SCREENSHOTS / "03_warm_up_typed.png"))
 
-    run_all_and_wait(page)
+    run_all_and_wait(page, course_lab)
     page.screenshot(path=str(SCREENSHOTS / "04_warm_up_tests_run.png"))
     errors = error_texts(page)
     assert not errors, "visible tests failed in the browser:\n" + "\n---\n".join(errors)
@@ -170,7 +171,7 @@ def test_a_portuguese_module_runs_and_the_package_speaks_portuguese(page: object
     before = PT_MODULE.read_bytes()
     title = json.loads(before)["cells"][0]["source"][0].lstrip("# ").strip()
     open_notebook(page, course_lab_pt, f"notebooks/pt-BR/{PT_MODULE.name}")
-    run_all_and_wait(page)
+    run_all_and_wait(page, course_lab_pt)
     page.screenshot(path=str(SCREENSHOTS / f"pt_02_{PT_MODULE.stem}.png"))
     errors = error_texts(page)
     assert not errors, f"{PT_MODULE.name} shows error or stderr output in JupyterLab:\n" + "\n---\n".join(errors)
