@@ -165,6 +165,7 @@ def test_the_shim_passes_the_exit_status_and_stderr_through(fork_server, tmp_pat
 def test_without_the_server_steps_start_afresh_with_the_same_results(fork_server, tmp_path, monkeypatch, how) -> None:
     if how == "fork_steps=False":
         init_local_runner(tmp_path / "kfp", fork_steps=False)
+        assert fork_server.process.poll() is not None  # stopped
     elif how == "env":
         monkeypatch.setenv(kfp_fork.ENV_SWITCH, "0")
     else:
@@ -180,7 +181,7 @@ def test_without_the_server_steps_start_afresh_with_the_same_results(fork_server
     assert not one["numpy_preloaded"]  # a fresh interpreter
 
 
-def test_init_local_runner_reuses_its_server_and_restarts_a_dead_one(fork_server, tmp_path) -> None:
+def test_init_local_runner_reuses_its_server_restarts_a_dead_one_and_stop_ends_it(fork_server, tmp_path) -> None:
     init_local_runner(tmp_path / "again")
     assert kfp_fork._state["server"] is fork_server
     fork_server.process.kill()
@@ -189,6 +190,9 @@ def test_init_local_runner_reuses_its_server_and_restarts_a_dead_one(fork_server
     replacement = kfp_fork._state["server"]
     assert replacement is not fork_server and replacement.alive()
     assert not fork_server.folder.exists()  # the dead server's shim and socket are gone
+    kfp_fork.stop()  # asked to stop: it exits and takes its folder with it
+    assert replacement.process.poll() is not None and not replacement.folder.exists()
+    assert kfp_fork.current_shim() is None
 
 
 _PARENT = """

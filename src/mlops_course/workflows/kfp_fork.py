@@ -146,6 +146,8 @@ def start(fork_steps: bool = True) -> TemplateServer | None:
     """Make KFP's subprocess runner fork steps from this process's template server (started
     once, reused later; returned) or, with ``fork_steps=False``, start fresh interpreters."""
     _state["wanted"] = fork_steps
+    if not fork_steps:
+        stop()
     if not (fork_steps and enabled()):
         return None
     _patch_kfp()
