@@ -23,6 +23,13 @@ The runner counts a test as passed only if that line appeared with no critical f
 besides nbval's verdict, the reply status and the absence of error output. Code running
 in the kernel can in principle subvert anything in its own process; what this module
 cannot prevent it reports, and the static scan flags (see :mod:`.scan`).
+
+Nothing of the learner's runs inside a restore: ``run_test`` first calls the guard's own
+restorer (:func:`.kernel_snapshot.guard_restorer`, bound in its closure), which puts back
+the builtins and the guard's modules and classes with references taken at ``install``; the
+builtins these modules call are bound at import, in the pristine kernel. A failing test's
+message is formatted before the restore that precedes the failure, so what its exception
+does when printed (``__str__``) is undone before IPython reports it.
 """
 
 from __future__ import annotations
@@ -31,8 +38,23 @@ import ast
 import builtins
 import sys
 import types
+from builtins import (  # noqa: UP029 (bound in the pristine kernel: a learner's builtins.x = ... does not reach them)
+    BaseException,
+    Exception,
+    SyntaxError,
+    dict,
+    getattr,
+    isinstance,
+    len,
+    set,
+    setattr,
+    sorted,
+    str,
+    type,
+)
 from typing import Any
 
+from mlops_course.grading import kernel_snapshot, kernel_state
 from mlops_course.grading.kernel_state import BASE_IMPORTS, BASE_PROTECTED, _State
 
 MARK = "@@MLOPS-GRADER@@ "
@@ -79,7 +101,7 @@ def _wrap_as_function(code: str, filename: str) -> types.CodeType:
     return compile(module, filename, "exec", dont_inherit=True)
 
 
-def _cap_output(limit: int) -> None:
+def _cap_output(limit: int) -> type:
     """Keep at most ``limit`` characters of stdout/stderr text; drop the rest.
 
     ipykernel buffers printed text in ``StringIO`` objects until its I/O thread flushes
@@ -94,17 +116,18 @@ def _cap_output(limit: int) -> None:
     import ipykernel.iostream as iostream
 
     written = [0]
+    length, write, marker = len, StringIO.write, f"\n{OUTPUT_MARK}\n"  # bound now: learner code runs between
 
     class CappedBuffer(StringIO):
         def write(self, text: str) -> int:
-            size = len(text)
+            size = length(text)
             if written[0] > limit:
                 return size
             written[0] += size
             if written[0] > limit:
-                super().write(f"\n{OUTPUT_MARK}\n")
+                write(self, marker)
                 return size
-            return super().write(text)
+            return write(self, text)
 
     iostream.StringIO = CappedBuffer  # type: ignore[misc]  # used when buffers rotate
     for stream in {sys.stdout, sys.stderr}:
@@ -116,6 +139,7 @@ def _cap_output(limit: int) -> None:
                 for key, buffer in buffers.items():
                     capped[key].write(buffer.getvalue())
                 setattr(stream, "_buffers", capped)  # noqa: B010 (a private attribute of ipykernel's stream)
+    return CappedBuffer
 
 
 def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 * 1024**2) -> None:
@@ -136,9 +160,20 @@ def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 
             __import__(name)
         except Exception:
             pass
-    _cap_output(output_limit)
+    capped = _cap_output(output_limit)
     state = _State(shell, BASE_PROTECTED + tuple(protected))
     sys.addaudithook(state.audit)
+    guard_modules = (kernel_state, kernel_snapshot, sys.modules[__name__])
+    guard_classes = tuple(
+        value
+        for module in guard_modules
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__module__ == module.__name__
+    ) + (capped,)
+    restore_guard = kernel_snapshot.guard_restorer(
+        guard_modules, guard_classes, vars(builtins), state.builtin_keys, state.builtin_values
+    )
+    restore = _State.restore
     pristine_exec, pristine_dict, pristine_len = exec, dict, len
     import json
 
@@ -155,8 +190,15 @@ def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 
             text += f"\n  at test line {frames[-1].lineno}: {frames[-1].line}"
         return TestFailure(text[:2000])
 
+    def restore_all() -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The guard's own state first (no lookup before it), then the snapshot; tuples,
+        so that learner code reaching this frame cannot clear them."""
+        guard_critical, guard_noted = restore_guard()
+        critical, noted = restore(state)
+        return tuple(guard_critical + critical), tuple(guard_noted + noted)
+
     def run_test(code: str, grade_id: str, token: str) -> None:
-        critical, noted = state.restore()
+        critical, noted = restore_all()
         state.audit_critical.clear()
         namespace = pristine_dict(
             (k, v)
@@ -172,22 +214,21 @@ def install(token: str, protected: tuple[str, ...] = (), output_limit: int = 10 
             pristine_exec(_wrap_as_function(code, filename), namespace)
             namespace["__graded_test__"]()
         except BaseException as exc:
+            restore_guard()
             state.in_test = False
-            raise failure(exc, filename) from None
+            error = failure(exc, filename)  # may run the learner's __str__: restored next
+            restore_all()  # machinery patched while the test failed must not report its failure
+            raise error from None
         finally:
             state.in_test = False
-        after_critical, after_noted = state.restore()
-        critical += [f"changed during the test: {x}" for x in after_critical + after_noted]
-        critical += [f"during the test: {x}" for x in state.audit_critical]
-        if namespace.get("__builtins__") is not builtins:
-            critical.append("changed during the test: __builtins__")
-        critical += [
-            f"shadowed during the test: {k}"
-            for k in set(namespace) - before
-            if k in shadowed and not k.startswith("__")
-        ]
-        noted += sorted(state.audit_noted)
-        report = json.dumps({"critical": critical[:20], "noted": sorted(set(noted))[:20]})
+        # everything that touches the learner's objects comes before the last restore
+        late = ["changed during the test: __builtins__"] if namespace.get("__builtins__") is not builtins else []
+        late += [f"shadowed during the test: {k}" for k in set(namespace) - before if k in shadowed and k[:2] != "__"]
+        del namespace
+        after_critical, after_noted = restore_all()
+        found = list(critical) + [f"changed during the test: {x}" for x in after_critical + after_noted]
+        found += [f"during the test: {x}" for x in state.audit_critical] + late
+        report = json.dumps({"critical": found[:20], "noted": sorted(set(noted) | state.audit_noted)[:20]})
         write(f"\n{MARK}{token} {report}\n")
         flush()
 

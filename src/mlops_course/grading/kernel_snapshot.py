@@ -13,6 +13,10 @@ again, so the pristine state is the kernel's own at ``install``, as before.
 are checked with identity comparisons that run in C (``map`` of ``operator.is_``, which
 never calls a learner's ``__eq__``); only an entry that differs is written back and reported.
 Unchanged entries are never written, so restoring un-shares no page forked from the template.
+
+The builtins this module calls are bound at import (in the pristine kernel), so a learner's
+``builtins.zip = ...`` never runs inside a restore; :func:`guard_restorer` puts the guard's
+own modules, classes and the builtins back first, with references it holds itself.
 """
 
 from __future__ import annotations
@@ -22,6 +26,24 @@ import gc
 import operator
 import sys
 import types
+from builtins import (  # noqa: UP029 (bound in the pristine kernel: a learner's builtins.x = ... does not reach them)
+    any,
+    delattr,
+    dict,
+    frozenset,
+    getattr,
+    isinstance,
+    len,
+    list,
+    set,
+    setattr,
+    str,
+    tuple,
+    type,
+    vars,
+    zip,
+)
+from collections.abc import Callable
 from itertools import chain, repeat
 from typing import Any
 
@@ -33,6 +55,7 @@ _is, _all, _map, _len, _vars, _tuple = operator.is_, builtins.all, builtins.map,
 _code, _defaults = operator.attrgetter("__code__"), operator.attrgetter("__defaults__")
 _kwdefaults = operator.attrgetter("__kwdefaults__")
 _referents = gc.get_referents
+_type_setattr, _type_delattr, _class_dict = type.__setattr__, type.__delattr__, type.__dict__["__dict__"].__get__
 #: the template's snapshot (:func:`prepare`), taken once by the forked kernel's ``install``
 _PREPARED: list[Snapshot] = []
 
@@ -84,7 +107,7 @@ class _Class:
         )
 
     def current(self) -> bool:
-        own = self.cls.__dict__
+        own = _class_dict(self.cls)
         return len(own) == len(self.keys) and _same_entries(own, self.keys, self.values)
 
 
@@ -180,7 +203,7 @@ class Snapshot:
 
 def _restore_class(snap: _Class, changed: list[str]) -> None:
     cls = snap.cls
-    class_dict = cls.__dict__
+    class_dict = _class_dict(cls)
     for key, value in zip(snap.keys, snap.values):
         if class_dict.get(key, MISSING) is not value:
             setattr(cls, key, value)
@@ -190,7 +213,7 @@ def _restore_class(snap: _Class, changed: list[str]) -> None:
     keys = set(snap.keys)
     for key in [k for k in class_dict if k not in keys and k not in _CACHE_ATTRIBUTES]:
         dunder = key.startswith("__") and key.endswith("__")
-        if dunder or any(key in vars(base) for base in cls.__mro__[1:]):
+        if dunder or any(key in _class_dict(base) for base in cls.__mro__[1:]):
             delattr(cls, key)
             changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
 
@@ -205,3 +228,75 @@ def take(protected: tuple[str, ...]) -> Snapshot:
     it is still current (the template's is then dropped: it is used once)."""
     base = _PREPARED.pop() if _PREPARED else None
     return Snapshot(protected, base)
+
+
+def guard_restorer(
+    modules: tuple[types.ModuleType, ...],
+    classes: tuple[type, ...],
+    builtins_dict: dict[str, Any],
+    builtin_keys: tuple[str, ...],
+    builtin_values: tuple[Any, ...],
+) -> Callable[[], tuple[list[str], list[str]]]:
+    """A function that puts back the guard's own state: the builtins, the globals of the
+    guard's ``modules`` and the dicts of its ``classes``, exactly as they are now.
+
+    It runs first in every restore, before any code that looks up a global or a builtin:
+    it reads no global itself (all it calls is bound here, in its closure) and calls nothing
+    of the learner's (identity comparisons; key types checked before any key is hashed or
+    compared; what it replaces is kept alive, so no ``__del__`` runs inside it). Returns
+    ``(critical, noted)``: a changed guard module or class is critical, a builtin noted.
+    """
+    is_, all_, map_, repeat_, len_, tuple_, type_, str_ = operator.is_, all, map, repeat, len, tuple, type, str
+    zip_, set_attr, del_attr, class_dict, missing = zip, _type_setattr, _type_delattr, _class_dict, MISSING
+    spaces = tuple_(
+        (m.__name__, vars(m), tuple_(vars(m)), tuple_(vars(m).values()), frozenset(vars(m))) for m in modules
+    )
+    types_ = tuple_(
+        (
+            f"{c.__module__}.{c.__qualname__}",
+            c,
+            tuple_(class_dict(c)),
+            tuple_(class_dict(c).values()),
+            frozenset(class_dict(c)),
+        )
+        for c in classes
+    )
+    ignored = frozenset({"__warningregistry__"})  # the warnings module's cache
+    kept: list[Any] = []  # what the learner put there: never freed (its __del__ would run here)
+
+    def restore_guard() -> tuple[list[str], list[str]]:
+        critical: list[str] = []
+        noted: list[str] = []
+        if not all_(map_(is_, map_(builtins_dict.get, builtin_keys, repeat_(missing)), builtin_values)):
+            for key, value in zip_(builtin_keys, builtin_values):
+                if builtins_dict.get(key, missing) is not value:
+                    kept.append(builtins_dict.get(key))
+                    builtins_dict[key] = value
+                    noted.append("builtins." + key)
+        for is_module, entries in ((True, spaces), (False, types_)):
+            for name, target, keys, values, known in entries:
+                own: Any = target if is_module else class_dict(target)
+                clean = all_(map_(is_, map_(type_, own), repeat_(str_)))  # only exact str keys: safe to look up
+                if clean and len_(own) == len_(keys) and all_(map_(is_, map_(own.get, keys, repeat_(missing)), values)):
+                    continue
+                items = tuple_(own.items())
+                kept.append(items)
+                for key, _value in items:
+                    if type_(key) is not str_:
+                        critical.append(name + ".<not a str>")
+                    elif key not in known and key not in ignored:
+                        critical.append(name + "." + key)
+                        if not is_module:
+                            del_attr(target, key)
+                if clean:
+                    for key, value in zip_(keys, values):
+                        if own.get(key, missing) is not value:
+                            critical.append(name + "." + key)
+                            if not is_module:
+                                set_attr(target, key, value)
+                if is_module:
+                    own.clear()
+                    own.update(zip_(keys, values))
+        return critical, noted
+
+    return restore_guard

@@ -7,6 +7,10 @@ hooks and input/AST transformers; the kernel's execution machinery; ``sys`` hook
 audit hook records calls that can subvert a test; ``ctypes.dlsym`` counts only when the
 code asking for the symbol is not an installed library (threadpoolctl, used by
 scikit-learn, looks up BLAS symbols on every fit: that is not the learner's doing).
+
+The builtins this module calls are bound at import, in the pristine kernel (a learner's
+``builtins.zip = ...`` does not reach them), and the restore calls nothing of the learner's:
+comparisons are identities, and a callback's module is read only from a plain function.
 """
 
 from __future__ import annotations
@@ -15,6 +19,25 @@ import builtins
 import os
 import sys
 import types
+from builtins import (  # noqa: UP029 (bound in the pristine kernel: a learner's builtins.x = ... does not reach them)
+    all,
+    any,
+    dict,
+    frozenset,
+    getattr,
+    id,
+    isinstance,
+    len,
+    list,
+    object,
+    set,
+    setattr,
+    str,
+    tuple,
+    type,
+    vars,
+    zip,
+)
 from typing import Any
 
 from mlops_course.grading import kernel_snapshot
@@ -107,6 +130,13 @@ def _same(a: Any, b: Any) -> bool:
     return False
 
 
+def _module_of(callback: Any) -> str:
+    """The module of a plain function or bound method, else ``""`` (runs none of the learner's code)."""
+    func = callback.__func__ if type(callback) is types.MethodType else callback
+    module = func.__module__ if type(func) is types.FunctionType else None
+    return module if type(module) is str else ""
+
+
 def _own(obj: Any, name: str) -> Any:
     """The value ``obj`` itself holds for ``name`` (instance dict or traitlets value)."""
     own = vars(obj)
@@ -187,6 +217,7 @@ class _State:
         self.handlers = {k: dict(getattr(self.kernel, k, {}) or {}) for k in ("shell_handlers", "control_handlers")}
         self.lists = self._lists()
         self.list_contents = {id(lst): list(lst) for _name, lst in self.lists}
+        self.callbacks_dict = shell.events.callbacks
         self.callbacks = {k: list(v) for k, v in shell.events.callbacks.items()}
         self.sys_hooks = {n: getattr(sys, n, None) for n in _SYS_HOOKS}
         self.trace, self.profile = sys.gettrace(), sys.getprofile()
@@ -212,8 +243,9 @@ class _State:
         noted: list[str] = []
         self.restoring = True
         try:
-            self._restore_ipython(critical, noted)
+            # modules first: the machinery's classes are put back before the shell is read
             self._restore_modules(critical, noted)
+            self._restore_ipython(critical, noted)
             self._restore_sys(noted)
         finally:
             self.restoring = False
@@ -232,7 +264,12 @@ class _State:
                     (critical if machinery else noted).append(f"{label}.{name}")
         for key, snap in self.handlers.items():
             current = getattr(self.kernel, key, None)
-            if isinstance(current, dict) and current != snap:
+            if current is not None and type(current) is not dict:
+                _set_own(self.kernel, key, dict(snap))  # replaced by another mapping: never compared
+                critical.append(f"kernel.{key}")
+            elif type(current) is dict and (
+                len(current) != len(snap) or any(current.get(k, _MISSING) is not v for k, v in snap.items())
+            ):
                 current.clear()
                 current.update(snap)
                 critical.append(f"kernel.{key}")
@@ -243,17 +280,20 @@ class _State:
             elif len(lst) != len(pristine) or any(a is not b for a, b in zip(lst, pristine)):
                 lst[:] = pristine
                 critical.append(name)
-        callbacks = self.shell.events.callbacks
+        events, callbacks = self.shell.events, self.callbacks_dict
+        if vars(events).get("callbacks") is not callbacks:
+            vars(events)["callbacks"] = callbacks
+            noted.append("events.callbacks")
         for event, pristine in self.callbacks.items():
             current = callbacks.get(event)
-            if current is None or [id(f) for f in current] != [id(f) for f in pristine]:
-                extra = [f for f in (current or []) if all(f is not g for g in pristine)]
-                if any(not str(getattr(f, "__module__", "")).startswith(_BENIGN_CALLBACK_MODULES) for f in extra):
+            if type(current) is not list:  # missing, or replaced by an object that is not a list
+                callbacks[event] = list(pristine)
+                noted.append(f"events.{event}")
+            elif [id(f) for f in current] != [id(f) for f in pristine]:
+                extra = [f for f in current if all(f is not g for g in pristine)]
+                if any(not _module_of(f).startswith(_BENIGN_CALLBACK_MODULES) for f in extra):
                     noted.append(f"events.{event}")
-                if current is None:
-                    callbacks[event] = list(pristine)
-                else:
-                    current[:] = pristine
+                current[:] = pristine
 
     def _restore_modules(self, critical: list[str], noted: list[str]) -> None:
         changed: list[str] = []
