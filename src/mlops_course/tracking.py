@@ -3,6 +3,8 @@
 - ``MLFLOW_TRACKING_URI`` wins when it is set (a class server, or a test's throwaway store).
 - Otherwise every notebook shares one SQLite file in the course-local folder
   ``.course-data/`` (ignored by git), so ``mlflow ui`` shows the learner's whole history.
+- A SQLite store that does not exist yet starts as a copy of an empty, already migrated
+  one (:mod:`mlops_course.store_template`), which saves MLflow's ~2 s of migrations.
 
 MLflow 3 refuses a plain file store by default, so the default is always SQLite.
 Artifacts of experiments created here go next to the SQLite file, never into the
@@ -15,6 +17,7 @@ import logging
 import os
 import warnings
 
+from mlops_course.store_template import seed_store
 from mlops_course.tracking_store import DEFAULT_DB_NAME, artifact_root, is_server, sqlite_path, tracking_uri
 
 __all__ = [
@@ -91,6 +94,8 @@ def configure(experiment: str | None = None) -> str:
     db = sqlite_path(uri)
     if db is not None:
         db.parent.mkdir(parents=True, exist_ok=True)
+        # a new store starts as a copy of a pre-migrated empty one (no ~2 s of migrations)
+        seed_store(uri)
     if is_server(uri):
         from mlops_course.classroom.connection import check_connection
 

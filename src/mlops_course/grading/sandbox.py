@@ -12,7 +12,8 @@ folders where other files and other checkouts usually live (``/work``, ``/home``
 checkout, hides the solutions, submissions, grades and the project's git history, remounts
 every other file system read-only, sets rlimits (address space, CPU time, file size,
 core dumps, processes), scrubs the environment (nothing says "grading"; MLflow points at
-a throwaway SQLite file in the work folder), and ``exec``\\ s the kernel in ``/tmp/work``.
+a throwaway SQLite file in the work folder, a copy of the grader's pre-migrated empty
+store), and ``exec``\\ s the kernel in ``/tmp/work``.
 The PID namespace hides the runner and the grader: the kernel cannot see or signal them,
 and killing ``unshare`` kills every process of the namespace.
 
@@ -24,6 +25,7 @@ recorded in each result, and grading never fails because of it.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import os
 import resource
@@ -41,6 +43,7 @@ _MS_PRIVATE_REC = (1 << 18) | _MS_REC
 _FLAG_NAMES = {"nosuid": _MS_NOSUID, "nodev": _MS_NODEV, "noexec": _MS_NOEXEC, "ro": _MS_RDONLY}
 _KEEP_WRITABLE = ("/proc", "/sys", "/dev", "/tmp")
 NS_WORKDIR = "/tmp/work"
+STORE_NAME = "mlflow.db"  # the kernel's MLflow store, in its work folder
 
 
 @dataclass
@@ -57,6 +60,9 @@ class SandboxConfig:
         tmp_bytes: size of the private ``/tmp`` (namespaces only).
         max_processes: RLIMIT_NPROC (not enforced by Linux for root).
         mpl_cache: a folder with a pre-built matplotlib font cache to copy in.
+        mlflow_store: an empty, migrated MLflow database the kernel's store starts as a copy of
+            (:mod:`mlops_course.store_template`); copied only if its SHA-256 is ``mlflow_sha256``.
+        mlflow_sha256: the SHA-256 the grader read from ``mlflow_store``.
         env: extra environment variables.
     """
 
@@ -69,6 +75,8 @@ class SandboxConfig:
     tmp_bytes: int = 1024**3
     max_processes: int = 512
     mpl_cache: str | None = None
+    mlflow_store: str | None = None
+    mlflow_sha256: str | None = None
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -248,12 +256,27 @@ def kernel_env(config: SandboxConfig) -> dict[str, str]:
         "IPYTHONDIR": f"{work}/.ipython",
         "MPLCONFIGDIR": f"{work}/.config/matplotlib",
         "MLOPS_COURSE_HOME": work,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{work}/mlflow.db",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{work}/{STORE_NAME}",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "JUPYTER_PLATFORM_DIRS": "1",
     }
     env.update(config.env)
     return env
+
+
+def store_bytes(config: SandboxConfig) -> bytes | None:
+    """The template the kernel's MLflow store starts as, or ``None`` (then MLflow creates it).
+
+    Read before the file system is isolated, and only if it is still the file the grader
+    checked: each kernel gets its own copy, and no submission can change what the next starts from.
+    """
+    if not config.mlflow_store or not config.mlflow_sha256:
+        return None
+    try:
+        data = Path(config.mlflow_store).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == config.mlflow_sha256 else None
 
 
 def enter(config: SandboxConfig, connection: bytes, conn_file: str, kept: list[str] | None = None) -> str:
@@ -267,12 +290,15 @@ def enter(config: SandboxConfig, connection: bytes, conn_file: str, kept: list[s
         for entry in os.scandir(config.mpl_cache):
             if entry.is_file() and entry.name.endswith(".json"):
                 mpl_files[entry.name] = Path(entry.path).read_bytes()
+    store = store_bytes(config)
     if config.mode == "namespaces":
         isolate_filesystem(config, kept)
     work = Path(config.workdir)
     (work / ".config" / "matplotlib").mkdir(parents=True, exist_ok=True)
     for name, data in mpl_files.items():
         (work / ".config" / "matplotlib" / name).write_bytes(data)
+    if store is not None and not (work / STORE_NAME).exists():
+        (work / STORE_NAME).write_bytes(store)
     if config.mode == "namespaces":
         conn_path = Path("/tmp/.kernel-connection.json")
         conn_path.write_bytes(connection)
