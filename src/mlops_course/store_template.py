@@ -27,6 +27,7 @@ import importlib.util
 import logging
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import sys
@@ -39,7 +40,7 @@ from mlops_course.tracking_store import sqlite_path
 
 ENV_VAR = "MLOPS_COURSE_STORE_TEMPLATE"
 _OFF = {"0", "off", "false", "no", "none"}
-_LOCK_TIMEOUT_S = 300.0
+_LOCK_TIMEOUT_S = 120.0  # a build takes seconds; past this, MLflow migrates the store itself
 #: Tables a usable store must have (tracking and the model registry share the database).
 REQUIRED_TABLES = frozenset(
     {"experiments", "runs", "metrics", "params", "registered_models", "model_versions", "registered_model_aliases"}
@@ -233,13 +234,15 @@ def seed_store(uri: str) -> bool:
         if template is None:
             return False
         db.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{db.name}-", suffix=".seed", dir=db.parent)
-        os.close(fd)
+        tmp = db.parent / f".{db.name}.{os.getpid()}.{secrets.token_hex(4)}.seed"
+        # the mode MLflow's own new database would get (0666 less the umask), not mkstemp's 0600
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
-            shutil.copyfile(template, tmp)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(template.read_bytes())
             os.link(tmp, db)  # fails if the store appeared meanwhile: it is left as it is
         finally:
-            os.unlink(tmp)
+            tmp.unlink()
         return True
     except Exception as exc:
         _log.debug("MLflow will create %s itself: %s", uri, exc)

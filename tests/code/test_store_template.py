@@ -117,6 +117,8 @@ def test_a_copied_store_matches_one_mlflow_migrated_itself(
         return schema, default, workspaces
 
     assert schema_and_defaults(copied) == schema_and_defaults(own)
+    assert copied.stat().st_mode == own.stat().st_mode
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".seed")) == []
 
 
 def test_two_processes_racing_make_one_valid_template(cache: Path) -> None:
@@ -209,7 +211,8 @@ with sqlite3.connect("mlflow.db") as _conn:
 
 
 @pytest.mark.grading
-def test_graded_kernels_start_from_a_copy_no_submission_can_change(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["forked-kernels", "started-kernels"])
+def test_graded_kernels_start_from_a_copy_no_submission_can_change(tmp_path: Path, fast: bool) -> None:
     from mlops_course.grading.grade import GradeOptions, grade
 
     from helpers import grading_submissions as subs
@@ -227,7 +230,7 @@ def test_graded_kernels_start_from_a_copy_no_submission_can_change(tmp_path: Pat
         (tmp_path / "subs" / student).mkdir(parents=True)
         notebook = subs.answered(subs.with_prefix(subs.RIGHT, subs.T1, prefix))
         (tmp_path / "subs" / student / f"{subs.STEM}.ipynb").write_bytes(notebook)
-    options = GradeOptions(out=tmp_path / "out", workers=1, limits=CLASS_LIMITS, progress=False)
+    options = GradeOptions(out=tmp_path / "out", workers=1, limits=CLASS_LIMITS, progress=False, fast=fast)
     results = {r["student_id"]: r for r in grade(tmp_path / "subs", options)}
     assert {s: (r["score"], r["status"]) for s, r in results.items()} == {
         "a_tamper": (100, "graded"),
