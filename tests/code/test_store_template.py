@@ -64,8 +64,9 @@ def _use_store(uri: str, tmp_path: Path) -> dict[str, Any]:
     }
 
 
-def test_the_template_is_an_empty_store_at_mlflows_schema_head(cache: Path) -> None:
+def test_the_template_is_an_empty_store_at_mlflows_schema_head(cache: Path, capfd: pytest.CaptureFixture[str]) -> None:
     template = store_template.ensure()
+    assert capfd.readouterr().err == ""  # no "Creating initial MLflow database tables..." on stderr
     assert template is not None and template.parent == cache
     head = db_utils._get_latest_schema_revision()
     assert store_template.schema_head() == head
