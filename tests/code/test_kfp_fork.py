@@ -236,3 +236,13 @@ def test_the_server_ends_when_its_parent_dies(started_from) -> None:
         parent.send_signal(signal.SIGKILL)
         parent.wait()
     assert _wait_gone(server_pid), "the template server outlived its parent"
+
+
+def test_the_instructors_switch_reaches_a_grading_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlops_course.grading.sandbox import NS_WORKDIR, SandboxConfig, kernel_env
+
+    config = SandboxConfig(mode="namespaces", workdir=NS_WORKDIR)
+    monkeypatch.delenv(kfp_fork.ENV_SWITCH, raising=False)
+    assert kfp_fork.ENV_SWITCH not in kernel_env(config)
+    monkeypatch.setenv(kfp_fork.ENV_SWITCH, "0")
+    assert kernel_env(config)[kfp_fork.ENV_SWITCH] == "0"

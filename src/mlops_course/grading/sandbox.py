@@ -260,6 +260,9 @@ def kernel_env(config: SandboxConfig) -> dict[str, str]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "JUPYTER_PLATFORM_DIRS": "1",
     }
+    # the instructor's switch for forked KFP steps (docs/instructor.md) reaches the kernel; it says nothing of grading
+    if os.environ.get("MLOPS_COURSE_KFP_FORK"):
+        env["MLOPS_COURSE_KFP_FORK"] = os.environ["MLOPS_COURSE_KFP_FORK"]
     env.update(config.env)
     return env
 
