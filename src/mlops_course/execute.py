@@ -29,6 +29,7 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
         The wall-clock seconds it took.
     """
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
@@ -42,15 +43,23 @@ def execute_notebook(path: Path, timeout: int = 300) -> float:
             "JPY_SESSION_NAME": str(path.resolve()),
         }
         with environment_variables(throwaway):
+            # IPC sockets in the throwaway folder, not TCP on loopback: ipykernel warns (on the
+            # command's stderr) that TCP without encryption is readable by anyone on the machine.
+            manager = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(store) / "kernel"))
             client = NotebookClient(
                 notebook,
+                km=manager,
                 timeout=timeout,
                 kernel_name=KERNEL_NAME,
                 resources={"metadata": {"path": str(path.parent.resolve())}},
                 record_timing=False,
             )
             started = time.perf_counter()
-            client.execute()
+            try:
+                client.execute()
+            finally:  # nbclient shuts down only the kernels it made itself
+                if manager.has_kernel:
+                    manager.shutdown_kernel()
             elapsed = time.perf_counter() - started
     for cell in notebook.cells:
         cell.get("metadata", {}).pop("execution", None)
