@@ -197,3 +197,20 @@ def test_markers_in_their_own_cells_still_release() -> None:
     nb = _with_cell("Explain markers: ``### BEGIN SOLUTION`` inside a sentence is prose.", "markdown")
     released = release_notebook(nb, "ex9")
     assert "inside a sentence" in released.cells[1].source and "x = 1" not in released.cells[0].source
+
+
+def test_every_check_or_submit_command_in_a_notebook_names_a_file_that_exists() -> None:
+    """A learner copies these commands: each must name the notebook they are working in (exercises/pt-BR/x in Portuguese)."""
+    import re
+
+    named = []
+    for folder in ("exercises", "notebooks"):
+        for notebook in sorted((PROJECT_ROOT / folder).rglob("*.ipynb")):
+            for path in re.findall(r"mlops-course (?:check|submit) (\S+\.ipynb)", notebook.read_text(encoding="utf-8")):
+                named.append(path)
+                assert (PROJECT_ROOT / path).is_file(), (
+                    f"{notebook.relative_to(PROJECT_ROOT)} names {path}, which does not exist"
+                )
+                language = "pt-BR" if "pt-BR" in notebook.parts else "en"
+                assert ("/pt-BR/" in path) == (language == "pt-BR"), f"{notebook.name} ({language}) names {path}"
+    assert named
