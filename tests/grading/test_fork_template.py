@@ -167,3 +167,33 @@ def test_a_dead_template_is_restarted(template: Any, tmp_path: Path) -> None:
         assert second is not None and second[0] != first[0] and fast.restarts == 1
     finally:
         fast.stop()
+
+
+def test_templates_start_together_and_are_waited_for_on_first_use(tmp_path: Path) -> None:
+    first = fork_provisioner.Template([], tmp_path / "a", runner=True)
+    second = fork_provisioner.Template([], tmp_path / "b", runner=True)
+    try:
+        assert first._info is None and second._info is None  # not waited for yet: both import at once
+        assert first.process.poll() is None and second.process.poll() is None
+        assert first.ready and second.ready
+        assert first.info["ready"] and second.info["ready"]
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_the_template_skips_the_iri_grammar_but_a_kernel_may_import_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys\n"
+        "from mlops_course.grading.kernel_template import preload\n"
+        "failed = preload(['jsonschema._format'])\n"
+        "print(failed, 'rfc3987_syntax' in sys.modules, gc.isenabled())\n"
+        "import rfc3987_syntax\n"
+        "print(rfc3987_syntax is not None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[] False True", "True"]

@@ -76,7 +76,7 @@ def template_env(mpl_cache: str | None) -> dict[str, str]:
 
 
 class Template:
-    """A running kernel template (one per grading run)."""
+    """A running kernel template (one per grading run); its report (:attr:`info`) is waited for on first use."""
 
     def __init__(
         self, modules: list[str], folder: Path, mpl_cache: str | None = None, timeout: float = 300, runner: bool = False
@@ -104,7 +104,15 @@ class Template:
                 cwd=folder,
                 start_new_session=True,
             )
-        self.info = self._ready(timeout)
+        self.deadline = time.monotonic() + timeout
+        self._info: dict[str, Any] | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """Its report, waited for on first use: templates started one after the other import in parallel."""
+        if self._info is None:
+            self._info = self._ready(max(0.0, self.deadline - time.monotonic()))
+        return self._info
 
     def _ready(self, timeout: float) -> dict[str, Any]:
         assert self.process.stdout is not None

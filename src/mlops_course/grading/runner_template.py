@@ -14,6 +14,7 @@ imports are shared.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -58,8 +59,13 @@ def preload() -> None:
     skip_iri_grammar()
     from _pytest.config import default_plugins
 
-    for name in (*PRELOAD, *(f"_pytest.{plugin}" for plugin in default_plugins)):
-        importlib.import_module(name)
+    gc.disable()  # as the kernel template: no collections while importing
+    try:
+        for name in (*PRELOAD, *(f"_pytest.{plugin}" for plugin in default_plugins)):
+            importlib.import_module(name)
+    finally:
+        gc.collect()
+        gc.enable()
     from nbformat.validator import get_validator
 
     from mlops_course.grading.fork_provisioner import register
