@@ -75,3 +75,19 @@ def test_the_runner_kernel_start_reports_a_kernel_that_dies(tmp_path: Path, monk
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
     with pytest.raises(RuntimeError, match="died"):
         start_kernel(startup_timeout=30, kernel_name="dies")
+
+
+def test_the_summary_imports_are_warmed_as_the_summary_makes_them(tmp_path: Path) -> None:
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from mlops_course.grading.grade import _warm_summary_imports\n"
+        "_warm_summary_imports()\n"
+        "import matplotlib\n"
+        "print('matplotlib.pyplot' in sys.modules, matplotlib.get_backend().lower())\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "svg", "MPLCONFIGDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "agg"]

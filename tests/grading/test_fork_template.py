@@ -175,6 +175,7 @@ def test_templates_start_together_and_are_waited_for_on_first_use(tmp_path: Path
     try:
         assert first._info is None and second._info is None  # not waited for yet: both import at once
         assert first.process.poll() is None and second.process.poll() is None
+        assert Path(first.socket).exists() and first._info is not None  # its socket: once it listens
         assert first.ready and second.ready
         assert first.info["ready"] and second.info["ready"]
     finally:

@@ -83,15 +83,15 @@ class Template:
     ) -> None:
         """A kernel template importing ``modules``, or (``runner``) a runner template."""
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.socket = str(folder / "template.sock")
+        self._socket = str(folder / "template.sock")
         self.log = folder / "template.log"
         self.modules = modules
         if runner:
-            command = ["-m", "mlops_course.grading.runner_template", self.socket]
+            command = ["-m", "mlops_course.grading.runner_template", self._socket]
             prefixes = ("MLFLOW_", "JUPYTER_", "PYTEST_")
             env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
         else:
-            command = ["-Xfrozen_modules=off", "-m", "mlops_course.grading.kernel_template", self.socket]
+            command = ["-Xfrozen_modules=off", "-m", "mlops_course.grading.kernel_template", self._socket]
             command.append(json.dumps(modules))
             env = template_env(mpl_cache)
         with open(self.log, "wb") as log:
@@ -113,6 +113,12 @@ class Template:
         if self._info is None:
             self._info = self._ready(max(0.0, self.deadline - time.monotonic()))
         return self._info
+
+    @property
+    def socket(self) -> str:
+        """Its socket, once it has reported (it listens from then on)."""
+        _ = self.info
+        return self._socket
 
     def _ready(self, timeout: float) -> dict[str, Any]:
         assert self.process.stdout is not None

@@ -317,6 +317,15 @@ def _start_fast_path(options: GradeOptions, notebooks: list[NotebookNode], work_
     return FastPath.start(notebooks, work_root, _mpl_cache())
 
 
+def _warm_summary_imports() -> None:
+    """Import what :func:`.summary.write_summary` plots with (matplotlib, Agg: about 1 s), as it does,
+    while the templates start (the grader waits then): the summary at the end no longer pays it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+
+
 def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
     """Grade every submission; write results, gradebook, feedback and summary.
 
@@ -351,6 +360,7 @@ def grade(submissions: Path, options: GradeOptions) -> list[dict[str, Any]]:
         file=sys.stderr,
         desc="grading",
     )
+    threading.Thread(target=_warm_summary_imports, name="warm-summary-imports", daemon=True).start()
     fast = _start_fast_path(options, [t.exercise.notebook for t in todo], work_root) if todo else None
     pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
     try:
