@@ -110,7 +110,11 @@ def start_templates(modules: list[str], work: Path) -> tuple[Any, Any]:
     """The fast path's templates, started once per grading run (timed apart: a one-off cost)."""
     from mlops_course.grading.fork_provisioner import Template
 
-    return Template(modules, work / "template"), Template([], work / "runner-template", runner=True)
+    templates = Template(modules, work / "template"), Template([], work / "runner-template", runner=True)
+    for template in templates:  # both import at once; timed until both have reported
+        if not template.ready:
+            raise RuntimeError(f"a template did not start: {template.info}")
+    return templates
 
 
 def pipeline_floor_fast(templates: tuple[Any, Any], n: int, work: Path, modules: list[str]) -> None:
