@@ -84,6 +84,12 @@ def edition_path(path: str, lang: str = "en") -> str | None:
     return path
 
 
+def localized(data: bytes, lang: str) -> bytes:
+    """A notebook as a translated edition ships it: its texts name ``exercises/<lang>/x.ipynb``
+    (where the checkout and the bilingual edition keep it), which is ``exercises/x.ipynb`` there."""
+    return data if lang == "en" else data.replace(f"exercises/{lang}/".encode(), b"exercises/")
+
+
 def classify(path: str) -> tuple[bool, str]:
     """Whether a tracked file (repository-relative, ``/``-separated) ships, and why not.
 

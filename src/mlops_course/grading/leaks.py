@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from mlops_course.grading.edition_files import MATERIAL, RELEASED_COPY, classify
+from mlops_course.grading.edition_files import MATERIAL, RELEASED_COPY, classify, localized
 
 #: A line of an answer or hidden test shorter than this (stripped) is too common to call a leak.
 MIN_SECRET_CHARS = 21
@@ -129,7 +129,7 @@ def scan_edition(edition: Path, source: Path, lang: str = "en") -> tuple[list[st
             shipped, expected = edition / copy_, exercises / solution.name
             if not shipped.is_file():
                 leaks.append(f"{copy_}: missing from the edition")
-            elif not expected.is_file() or shipped.read_bytes() != expected.read_bytes():
+            elif not expected.is_file() or shipped.read_bytes() != localized(expected.read_bytes(), lang):
                 leaks.append(f"{copy_}: differs from exercises/{sub + '/' if sub else ''}{solution.name}")
     for path in sorted(p for p in edition.rglob("*") if p.is_file() and ".git" not in p.relative_to(edition).parts):
         rel = path.relative_to(edition).as_posix()

@@ -44,6 +44,7 @@ from mlops_course.grading.edition_files import (
     RELEASED_COPY,
     classify,
     edition_path,
+    localized,
 )
 from mlops_course.grading.leaks import find_leaks, scan_edition, secret_lines
 
@@ -235,11 +236,8 @@ def _plan(
         if name not in files:
             raise PublishError(f"{name} is not tracked in {source}; the edition's setup needs it.")
         files[name] = (rewrite(files[name][0].decode("utf-8")).encode("utf-8"), files[name][1])
-    if lang != "en":  # translated texts name exercises/<lang>/x.ipynb, which is exercises/x.ipynb here
-        for rel in [r for r in files if r.endswith(".ipynb") and r.startswith(("exercises/", "notebooks/"))]:
-            text = files[rel][0].decode("utf-8")
-            if f"exercises/{lang}/" in text:
-                files[rel] = (text.replace(f"exercises/{lang}/", "exercises/").encode("utf-8"), files[rel][1])
+    for rel in [r for r in files if r.endswith(".ipynb") and r.startswith(("exercises/", "notebooks/"))]:
+        files[rel] = (localized(files[rel][0], lang), files[rel][1])
     for stem in stems:
         files[f"{RELEASED_COPY}/{stem}.ipynb"] = (files[f"exercises/{stem}.ipynb"][0], False)
     for rel in [r for r in files if r.count("/") == 2 and r.startswith("exercises/") and r.endswith(".ipynb")]:
