@@ -40,25 +40,19 @@ from mlops_course import paths  # noqa: E402 (imported after skip_iri_grammar)
 from mlops_course.grading.grade import GradeOptions, grade  # noqa: E402 (imported after skip_iri_grammar)
 from mlops_course.grading.jobs import Limits, run_job, with_setup_cell  # noqa: E402 (imported after skip_iri_grammar)
 from mlops_course.grading.kernel_guard import imported_modules  # noqa: E402 (imported after skip_iri_grammar)
+from mlops_course.util import become_subreaper, reap_children  # noqa: E402 (imported after skip_iri_grammar)
 
 
 def _adopt_orphans() -> None:
     """Make this process a subreaper: today's runner ends without waiting for its kernel, which
     the host's init would then reap, its CPU time counted nowhere; here it counts (:func:`_cpu`)."""
-    import ctypes
-
-    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    become_subreaper()
 
 
 def _cpu() -> float:
     time.sleep(0.5)  # let killed processes end
-    while True:  # reap the orphans handed to us
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            break
-        if pid == 0:
-            break
+    for _ in reap_children():  # the orphans handed to us
+        pass
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 

@@ -10,11 +10,12 @@ import graphlib
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,37 @@ def topological_order(names: Sequence[str], depends_on: Mapping[str, Iterable[st
         ordered.append(ready.pop(0))
         sorter.done(ordered[-1])
     return ordered
+
+
+_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
+
+
+def _prctl(option: int, value: int) -> None:
+    """Linux's ``prctl(option, value)``; elsewhere (no ``prctl`` in libc) nothing happens."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+
+
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Have the kernel send this process ``sig`` when its parent ends (``PR_SET_PDEATHSIG``)."""
+    _prctl(_PR_SET_PDEATHSIG, int(sig))
+
+
+def become_subreaper() -> None:
+    """Adopt orphaned descendants (``PR_SET_CHILD_SUBREAPER``): they are reaped, and their CPU
+    time counted, here rather than by the host's init."""
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def reap_children() -> Iterator[tuple[int, int]]:
+    """``(pid, wait status)`` of each child that has ended, without waiting for the others."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        yield pid, status

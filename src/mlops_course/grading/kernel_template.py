@@ -34,9 +34,9 @@ from typing import Any
 
 from mlops_course.grading import kernel_snapshot
 from mlops_course.grading.kernel_state import BASE_IMPORTS, BASE_PROTECTED
+from mlops_course.util import become_subreaper, die_with_parent, reap_children
 
 _CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
-_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
 _MAX_REQUEST = 1024 * 1024
 _MAIN_PATH = [""]  # the template's script folder on sys.path: the kernel's work folder instead
 #: always imported: what starting the kernel imports (``IPKernelApp.initialize`` loads the
@@ -101,10 +101,10 @@ def preload(modules: list[str]) -> list[str]:
 
 def serve(sock_path: str, modules: list[str]) -> None:
     """The template: preload, report, then fork one supervisor per connection."""
-    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # ends with the grader
+    die_with_parent()  # ends with the grader
     # a kernel whose supervisor was killed is reaped here, not by the host's init: its CPU time
     # then counts in the template's children, as a kernel's counts in the runner's on today's path
-    _libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    become_subreaper()
     _MAIN_PATH[0] = sys.path[0]
     failed = preload(modules)
     # the kernel guard's snapshot of the modules, taken once here and shared by every kernel
@@ -129,7 +129,8 @@ def fork_per_connection(sock_path: str, handle: Callable[[socket.socket], int], 
         return
     gc.freeze()  # the preloaded objects: no collection in a child walks them (and copies their pages)
     while True:
-        _reap()
+        for _ in reap_children():  # supervisors and orphaned kernels that have ended
+            pass
         ready, _, _ = select.select([listener], [], [], 0.5)
         if not ready:
             continue
@@ -143,16 +144,6 @@ def fork_per_connection(sock_path: str, handle: Callable[[socket.socket], int], 
             finally:
                 os._exit(code)
         conn.close()
-
-
-def _reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 def _read_request(conn: socket.socket) -> dict[str, Any]:
@@ -242,7 +233,7 @@ def run_kernel(request: dict[str, Any]) -> int:
     """PID 1 of the new namespaces: sandbox, fresh seeds, then ipykernel (returns at exit)."""
     from mlops_course.grading import sandbox
 
-    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent()
     # the kernel stays in its supervisor's process group (the supervisor's own, see supervise), as a
     # kernel shares unshare's group on today's path: kill(0, ...) ends this kernel, nothing else
     Path("/proc/self/oom_score_adj").write_text("1000")  # the kernel, not a template, is the OOM victim

@@ -21,7 +21,6 @@ session, one process per submission. It runs ``pytest --nbval-lax`` on
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import secrets
@@ -34,6 +33,7 @@ from typing import Any
 
 from mlops_course.grading import skip_iri_grammar
 from mlops_course.grading.runner_io import CellRecord, Channel, _ansi_free, children, kill_tree, read_message
+from mlops_course.util import become_subreaper
 
 NOTEBOOK_NAME = "graded.ipynb"
 JOB_FILE = "job.json"
@@ -317,13 +317,6 @@ class GradingPlugin:
         return event
 
 
-def _set_subreaper() -> None:
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
 def run(job_dir: Path, fd: int | None) -> int:
     """Run the job in ``job_dir``; returns pytest's exit code."""
     skip_iri_grammar()
@@ -372,7 +365,7 @@ def run(job_dir: Path, fd: int | None) -> int:
 
 def main(argv: list[str]) -> int:
     """``python -m mlops_course.grading.runner JOB_DIR [--fd N]``."""
-    _set_subreaper()
+    become_subreaper()
     fd = int(argv[argv.index("--fd") + 1]) if "--fd" in argv else None
     if fd is not None:
         os.set_inheritable(fd, False)

@@ -18,15 +18,12 @@ import gc
 import importlib
 import json
 import os
-import signal
 import socket
 import sys
 from typing import Any
 
-from mlops_course.grading.kernel_template import _libc, _reply, fork_per_connection, read_answer
-
-_PR_SET_PDEATHSIG = 1
-
+from mlops_course.grading.kernel_template import _reply, fork_per_connection, read_answer
+from mlops_course.util import die_with_parent
 
 #: what a runner imports: pytest (and, when it configures a run, its built-in plugins, its
 #: argument completion, pdb and readline), nbval, jupyter_client (its kernelspec manager asks
@@ -76,7 +73,7 @@ def preload() -> None:
 
 def serve(sock_path: str) -> None:
     """The template: preload, report, then fork one runner per connection."""
-    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent()
     preload()
     fork_per_connection(sock_path, run_forked, [])
 

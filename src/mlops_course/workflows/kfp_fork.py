@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import gc
 import importlib
 import marshal
@@ -34,6 +33,8 @@ import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from mlops_course.util import die_with_parent, reap_children
 
 ENV_SWITCH = "MLOPS_COURSE_KFP_FORK"
 #: Imported by the server before it forks: what the steps of module 2, ex1 and ``workflows`` import
@@ -198,11 +199,6 @@ def _patch_kfp() -> None:
 
 
 # -- the template server ------------------------------------------------------------------
-def _prctl_deathsig(sig: int) -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
-
-
 def _recv_exactly(conn: socket.socket, size: int) -> bytes:
     if len(data := conn.makefile("rb").read(size)) < size:
         raise OSError("the shim closed the connection")
@@ -260,13 +256,7 @@ class _Server:
                     conn.close()
 
     def reap(self) -> None:
-        while self.running:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
+        for pid, status in reap_children():
             if (conn := self.running.pop(pid, None)) is not None:
                 with contextlib.suppress(OSError):
                     conn.sendall(b"X" + struct.pack("!i", status))
@@ -310,7 +300,7 @@ class _Server:
     def child(self, fds: list[int], argv: list[str], cwd: str, env: dict[str, str], conn: socket.socket) -> None:
         code = 1
         try:
-            _prctl_deathsig(signal.SIGKILL)
+            die_with_parent()
             signal.set_wakeup_fd(-1)
             for sock in (self.listener, self.wake_r, self.wake_w, conn, *self.running.values()):
                 sock.close()
@@ -386,7 +376,7 @@ def run_module(argv: list[str]) -> int:
 def serve(sock_path: str, parent: int, deathsig: bool, preload: list[str]) -> None:
     """The template server's main: bind, import ``preload``, fork one child per step."""
     if deathsig:  # the parent's thread that started us is its main thread: it ends with the parent
-        _prctl_deathsig(signal.SIGKILL)
+        die_with_parent()
     if os.getppid() != parent:
         return
     (server := _Server(sock_path, parent)).preload(preload)
