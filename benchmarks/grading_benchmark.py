@@ -9,8 +9,8 @@ also runs nbgrader 0.9.6's ``autograde`` on the same submissions, installed in a
 throwaway venv (needs PyPI). ``--reference [STEM ...]`` only times each exercise's reference
 solution (hidden tests included) run once top to bottom in a fresh kernel and MLflow store:
 wall and CPU of the kernel and every process it starts (KFP components), which grading's
-sandbox hides from ``getrusage``, less a fresh kernel that only imports its modules (which the
-fast path's template preloads); then one fast-path grade of it (wall). ``--class-estimate`` grades one solution of every exercise
+sandbox hides from ``getrusage``, less a fresh kernel that only imports what the fast path's template preloads (and the
+modules the run imported beyond those); then one fast-path grade of it (wall). ``--class-estimate`` grades one solution of every exercise
 on the fast path and extrapolates to 100 learners x the exercises. Prints seconds per
 submission, wall and CPU (CPU sums the child processes, so it is meaningful on a busy
 machine), the load average, and the ratios.
@@ -25,6 +25,7 @@ import resource
 import shutil
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +80,23 @@ def _imports(solution: Path) -> list[str]:
     return imported_modules([c.source for c in nb.cells if c.cell_type == "code"])
 
 
-def bare_kernel(modules: list[str], n: int) -> None:
+_LIST_MODULES = "import json as _j, sys as _s\nprint(_j.dumps(sorted(_s.modules)))"
+
+
+def bare_kernel(modules: list[str], n: int, loaded: list[str] | None = None) -> None:
+    """``n`` fresh kernels that import ``modules``; the last one's ``sys.modules`` goes to ``loaded``."""
     from jupyter_client.manager import start_new_kernel
 
     code = "\n".join(f"import {m}" for m in modules)
     for _ in range(n):
         km, kc = start_new_kernel(kernel_name="mlops-course")
         kc.execute_interactive(code, timeout=300)
+        if loaded is not None:
+            printed: list[str] = []
+            kc.execute_interactive(
+                _LIST_MODULES, timeout=60, output_hook=lambda m, p=printed: p.append(m["content"].get("text", ""))
+            )
+            loaded[:] = json.loads("".join(printed))
         kc.stop_channels()
         km.shutdown_kernel(now=True)
 
@@ -269,6 +280,7 @@ def reference_times(stems: list[str]) -> None:
     from nbclient import NotebookClient
 
     from mlops_course.environment import environment_variables
+    from mlops_course.grading.fork_provisioner import modules_for
 
     print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     for stem in stems:
@@ -276,15 +288,21 @@ def reference_times(stems: list[str]) -> None:
         with tempfile.TemporaryDirectory(prefix="reference-") as folder:
             root = Path(folder)
             nb = nbformat.read(solution, as_version=4)
+            modules = modules_for([nb])
+            nb.cells.append(nbformat.v4.new_code_cell(_LIST_MODULES))
             with environment_variables({"MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}"}):
                 client = NotebookClient(
                     nb, timeout=600, kernel_name="mlops-course", resources={"metadata": {"path": folder}}
                 )
                 _, run_cpu = _timed(f"{stem}: run in a fresh kernel", 1, client.execute)
-            modules = _imports(solution)
+            used = set(json.loads(nb.cells[-1].outputs[0]["text"]))
+            preloaded: list[str] = []
             _, import_cpu = _timed(
-                f"{stem}: a fresh kernel importing its modules", 1, lambda m=modules: bare_kernel(m, 1)
+                f"{stem}: a fresh kernel importing what the template does",
+                1,
+                lambda m=modules, p=preloaded: bare_kernel(m, 1, p),
             )
+            left = Counter(name.split(".")[0] for name in used - set(preloaded))
             (root / "subs" / "s0").mkdir(parents=True)
             shutil.copy(solution, root / "subs" / "s0" / solution.name)
             options = GradeOptions(out=root / "out", workers=1, progress=False, exercises=(stem,), fast=True)
@@ -297,6 +315,10 @@ def reference_times(stems: list[str]) -> None:
             f"{result['duration_s']:.1f} s in its kernel (fast path; the sandbox hides its CPU) {result['message']}"
         )
         print(f"{stem}: {run_cpu - import_cpu:.1f} s CPU past the imports the fast path's template preloads")
+        print(
+            f"{stem}: {left.total()} modules imported that the template does not preload: "
+            + (", ".join(f"{top} {count}" for top, count in left.most_common(8)) or "none")
+        )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
@@ -319,6 +341,8 @@ def _class_estimate(root: Path, workers: int, learners: int = 100) -> None:
         )
         options = GradeOptions(out=root / f"cout-{solution.stem}", workers=workers, progress=False, fast=True)
         wall, cpu_s = _timed(f"fast path, {solution.stem}", workers, lambda o=options, s=subs: grade(s, o))
+        scores = [json.loads(p.read_text()) for p in sorted((options.out / "results").rglob("*.json"))]
+        print("  scores: " + ", ".join(f"{r['score']:g}/{r['max_score']:g} ({r['status']})" for r in scores))
         scale = learners / workers
         total += start + max(wall * workers - start, 0.0) * scale
         cpu_total += start_cpu + max(cpu_s * workers - start_cpu, 0.0) * scale

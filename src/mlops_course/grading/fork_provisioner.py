@@ -1,7 +1,7 @@
 """The fast path: grading kernels forked from a pre-imported template (:mod:`.kernel_template`).
 
 * :class:`Template` (grader side) starts the template once per grading run with the
-  modules the exercises' instructor cells import (:func:`modules_for`).
+  modules the exercises' instructor cells import, and what those import later (:mod:`.preload`).
 * :class:`ForkProvisioner` (runner side) is a jupyter_client kernel provisioner, named in
   the job's kernelspec (``metadata.kernel_provisioner``) and registered under the entry
   point group ``jupyter_client.kernel_provisioners`` by :func:`register`: instead of
@@ -29,7 +29,7 @@ from typing import Any
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from traitlets import Unicode
 
-from mlops_course.grading.kernel_guard import imported_modules
+from mlops_course.grading import preload
 from mlops_course.grading.kernel_template import read_answer
 
 PROVISIONER_NAME = "mlops-course-fork"
@@ -52,16 +52,8 @@ def availability() -> tuple[bool, str]:
 
 
 def modules_for(notebooks: list[Any]) -> list[str]:
-    """What the instructor's own code cells import (setup cells, not answers or tests)."""
-    sources = []
-    for nb in notebooks:
-        for cell in nb.cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
-                sources.append(cell.source)
-    declared = [m for nb in notebooks for m in nb.metadata.get("mlops_course", {}).get("preload", [])]
-    names = {*imported_modules(sources), *map(str, declared)}
-    return sorted(n for n in names if not n.startswith("__"))
+    """What the template imports for these instructor notebooks (:func:`.preload.modules_for`)."""
+    return preload.modules_for(notebooks)
 
 
 def template_env(mpl_cache: str | None) -> dict[str, str]:
