@@ -95,6 +95,8 @@ LATER: dict[str, tuple[str, ...]] = {
         "multiprocessing.managers",
         "multiprocessing.shared_memory",
     ),
+    # check-jsonschema, run in the kernel on a CI file (ci_files.validate_ci_file)
+    "mlops_course.cicd": ("check_jsonschema", "check_jsonschema.cli", "ruamel.yaml", "json5", "regress"),
     "mlops_course.infra": ("mlops_course.infra.containers", "mlops_course.infra.k8s", "kubernetes_validate"),
     "evidently": ("evidently.presets", "evidently.metrics", "evidently.tests", "plotly.offline", "plotly.tools"),
     "numpy": ("numpy.testing",),  # np.testing, loaded on first use
