@@ -246,3 +246,98 @@ def test_the_instructors_switch_reaches_a_grading_kernel(monkeypatch: pytest.Mon
     assert kfp_fork.ENV_SWITCH not in kernel_env(config)
     monkeypatch.setenv(kfp_fork.ENV_SWITCH, "0")
     assert kernel_env(config)[kfp_fork.ENV_SWITCH] == "0"
+
+
+# -- a server forked from its user (kfp_prefork: what a grading kernel does before ipykernel starts) --
+_PREFORKED = """
+import json, os, signal, sys, tempfile
+from kfp import dsl
+from mlops_course.workflows import kfp_fork, kfp_prefork
+from mlops_course.workflows.kfp_local import init_local_runner, run_pipeline
+
+kfp_fork.PRELOAD = ("kfp.dsl.executor", "kfp.dsl.kfp_config", "wave")  # wave: imported by nothing else
+
+
+@dsl.component(base_image="python:3.11", install_kfp_package=False)
+def report(out: str):
+    import json, os, sys
+
+    state = {"ppid": os.getppid(), "wave": "wave" in sys.modules, "tasks": len(os.listdir(f"/proc/{os.getppid()}/task"))}
+    with open(out, "w") as handle:
+        json.dump(state, handle)
+
+
+@dsl.pipeline(name="report")
+def reporting(out: str):
+    report(out=out)
+
+
+def step():
+    out = os.path.join(tempfile.mkdtemp(), "out.json")
+    assert run_pipeline(reporting, out=out).succeeded
+    return json.load(open(out))
+
+
+def cmdline(pid):
+    return open(f"/proc/{pid}/cmdline", "rb").read()
+
+
+server = kfp_prefork.prefork()
+if sys.argv[1] == "off":
+    print(json.dumps({"server": server is None and kfp_fork._state["server"] is None}))
+    sys.exit()
+pid = server.process.pid
+facts = {"forked": server.forked, "same_cmdline": cmdline(pid) == cmdline(os.getpid()), "wave_here": "wave" in sys.modules}
+init_local_runner(tempfile.mkdtemp())
+init_local_runner(tempfile.mkdtemp())
+facts["adopted"] = kfp_fork._state["server"] is server
+facts["step"] = step()
+if sys.argv[1] == "die":
+    print(json.dumps({"pid": pid}), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+if sys.argv[1] == "env":
+    os.environ["TZ"] = "Europe/Lisbon"  # an import-time variable the server was not forked with
+else:
+    server.process.terminate()
+    server.process.wait(5)
+init_local_runner(tempfile.mkdtemp())
+fresh = kfp_fork._state["server"]
+facts["fresh"] = fresh is not server and not fresh.forked and not server.alive()
+facts["fresh_step"] = step()["ppid"] == fresh.process.pid
+facts["old_folder"] = server.folder.exists()
+print(json.dumps({"pid": pid, **facts}), flush=True)
+"""
+
+
+def _preforked(tmp_path: Path, how: str, **env: str) -> tuple[dict, subprocess.CompletedProcess]:
+    script = tmp_path / "preforked.py"  # a file: KFP reads the component's source
+    script.write_text(_PREFORKED)
+    environ = {k: v for k, v in os.environ.items() if k != kfp_fork.ENV_SWITCH} | env
+    environ |= kfp_fork._SERVER_ENV  # no OpenBLAS or jemalloc thread: a single-threaded parent, as a kernel
+    done = subprocess.run(
+        [sys.executable, str(script), how], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=environ
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1]), done
+
+
+@pytest.mark.parametrize("how", ["killed", "env"])
+def test_a_preforked_server_is_adopted_and_replaced_when_gone(tmp_path, how) -> None:
+    facts, done = _preforked(tmp_path, how)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert facts["forked"] and facts["same_cmdline"]  # a fork of this process, no fresh interpreter
+    assert facts["adopted"]  # by init_local_runner, called twice
+    assert facts["step"] == {"ppid": facts["pid"], "wave": True, "tasks": 1}  # single-threaded, preloaded
+    assert not facts["wave_here"]  # what was missing was imported in the server, not in its parent
+    assert facts["fresh"] and facts["fresh_step"] and not facts["old_folder"]
+    assert _wait_gone(facts["pid"])
+
+
+def test_a_preforked_server_ends_with_its_parent(tmp_path) -> None:
+    facts, done = _preforked(tmp_path, "die")
+    assert done.returncode == -signal.SIGKILL
+    assert _wait_gone(facts["pid"]), "the pre-forked server outlived its parent"
+
+
+def test_no_server_is_preforked_with_the_switch_off(tmp_path) -> None:
+    facts, done = _preforked(tmp_path, "off", **{kfp_fork.ENV_SWITCH: "0"})
+    assert facts == {"server": True}, done.stderr[-2000:]

@@ -207,6 +207,7 @@ def run_job(
         if store is not None:
             sandbox.mlflow_store, sandbox.mlflow_sha256 = store
         fork = template if mode == "namespaces" else None
+        sandbox.kfp_server = fork is not None and uses_kfp_runner(nb)  # a step server forked with the kernel
         write_kernelspec(job_dir / "jupyter", KERNEL_NAME, sandbox, fork)
         job = {
             "notebook": str(notebook),
@@ -222,6 +223,16 @@ def run_job(
         outcome.duration = time.monotonic() - started
         shutil.rmtree(job_dir, ignore_errors=True)
     return outcome
+
+
+def uses_kfp_runner(nb: NotebookNode) -> bool:
+    """Whether the instructor's code (setup and tests, not the answers) uses KFP's local runner."""
+    from mlops_course.grading.kernel_guard import imported_modules
+
+    meta = [c.get("metadata", {}).get("nbgrader", {}) for c in nb.cells]
+    sources = [c.source for c, m in zip(nb.cells, meta, strict=True) if c.cell_type == "code" and not m.get("solution")]
+    calls = any("init_local_runner(" in source for source in sources)
+    return calls or "mlops_course.workflows.kfp_local" in imported_modules(sources)
 
 
 def _runner_env(job_dir: Path) -> dict[str, str]:

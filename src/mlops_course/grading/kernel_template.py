@@ -13,8 +13,10 @@ the runner's pid), enters new user, mount and PID namespaces exactly as ``unshar
 for today's path, and forks the kernel, which is PID 1 of its namespace. The kernel
 mounts its own ``/proc``, goes through :func:`.sandbox.enter` (private file system,
 hidden folders, rlimits), takes the sandbox's scrubbed environment, gets fresh random
-seeds and runs ipykernel on its own connection file. The supervisor kills the kernel when
-the runner that asked for it ends, and ends with it; the kernel dies with its supervisor.
+seeds, forks its KFP step server if the notebook uses KFP's local runner
+(:mod:`mlops_course.workflows.kfp_prefork`) and runs ipykernel on its own connection file.
+The supervisor kills the kernel when the runner that asked for it ends, and ends with it;
+the kernel dies with its supervisor.
 """
 
 from __future__ import annotations
@@ -246,10 +248,15 @@ def run_kernel(request: dict[str, Any]) -> int:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 2)
     os.close(devnull)
+    env = sandbox.kernel_env(config)  # read before clearing: it keeps the template's MLOPS_COURSE_KFP_FORK
     os.environ.clear()
-    os.environ.update(sandbox.kernel_env(config))
+    os.environ.update(env)
     fresh_seeds()
     sys.path[:] = [config.workdir if p == _MAIN_PATH[0] else p for p in sys.path]
+    if config.kfp_server:  # still one thread, no event loop, no learner code: KFP's step server forks from here
+        from mlops_course.workflows import kfp_prefork
+
+        kfp_prefork.prefork()
     sys.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", conn_file]
     from ipykernel.kernelapp import IPKernelApp
 

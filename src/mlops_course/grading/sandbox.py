@@ -64,6 +64,8 @@ class SandboxConfig:
             (:mod:`mlops_course.store_template`); copied only if its SHA-256 is ``mlflow_sha256``.
         mlflow_sha256: the SHA-256 the grader read from ``mlflow_store``.
         env: extra environment variables.
+        kfp_server: a forked kernel (fast path) forks a KFP step server from itself before ipykernel
+            starts (:mod:`mlops_course.workflows.kfp_prefork`): set for notebooks that use KFP's local runner.
     """
 
     mode: str
@@ -78,6 +80,7 @@ class SandboxConfig:
     mlflow_store: str | None = None
     mlflow_sha256: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    kfp_server: bool = False
 
 
 def kernel_argv(config_path: Path, mode: str) -> list[str]:

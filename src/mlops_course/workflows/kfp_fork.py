@@ -8,6 +8,9 @@ tiny *shim* in place of the interpreter: it sends the server its argv, cwd, envi
 0/1/2; a forked child runs the module as ``python -m`` would (same output on KFP's pipe, same exit
 status) and the shim exits with it. Whatever is missing (not Linux, no server, refused), the shim
 ``exec``\\ s the real interpreter instead: a step never fails because of this machinery.
+
+A grading kernel gets its server differently (:mod:`.kfp_prefork`): forked from the kernel before
+ipykernel starts, already holding what the kernel template imported; :func:`start` adopts it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import sys
 import tempfile
 import threading
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +107,19 @@ def enabled() -> bool:
 
 
 # -- the kernel's side --------------------------------------------------------------------
-class TemplateServer:
-    """A running template server started by this process: its folder, socket, shim and process."""
+def _import_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables a step's imports read: a server forks only steps whose values are its own."""
+    return {k: v for k, v in env.items() if k.startswith("PYTHON") or k in _IMPORT_TIME_ENV}
 
-    def __init__(self, preload: tuple[str, ...]) -> None:
+
+class TemplateServer:
+    """A running template server started by this process: its folder, socket, shim and process.
+
+    ``fork``, if given, makes the process instead of ``Popen`` (:func:`.kfp_prefork.prefork`)."""
+
+    def __init__(
+        self, preload: tuple[str, ...], fork: Callable[[TemplateServer, tuple[str, ...]], Any] | None = None
+    ) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="kfp-fork-"))  # mode 0700
         self.socket = self.folder / "server.sock"
         self.shim = self.folder / "python"
@@ -118,6 +130,10 @@ class TemplateServer:
         constants = {"switch": ENV_SWITCH, "modules": FORKED_MODULES, "accept_wait": _ACCEPT_WAIT_S}
         self.shim.write_text(_SHIM.format(exe=sys.executable, sock=str(self.socket), **constants))
         self.shim.chmod(0o700)
+        self.forked, self.import_env = fork is not None, _import_env(os.environ)
+        if fork is not None:
+            self.process: Any = fork(self, preload)
+            return
         main_thread = threading.current_thread() is threading.main_thread()
         argv = [sys.executable, "-m", __name__, "serve", str(self.socket), str(os.getpid()), str(int(main_thread))]
         argv += preload
@@ -152,6 +168,8 @@ def start(fork_steps: bool = True) -> TemplateServer | None:
         return None
     _patch_kfp()
     server = _state["server"]
+    if server is not None and server.forked and server.alive() and _import_env(os.environ) != server.import_env:
+        server.stop()  # forked before the kernel changed an import-time variable: its steps would start afresh
     if server is None or not server.alive():
         if server is not None:
             server.stop()
@@ -289,8 +307,7 @@ class _Server:
                 os.close(fd)
 
     def can_fork(self, env: dict[str, str]) -> bool:
-        keys = {k for k in (*env, *self.env) if k.startswith("PYTHON") or k in _IMPORT_TIME_ENV}
-        if any(env.get(k) != self.env.get(k) for k in keys):
+        if _import_env(env) != _import_env(self.env):
             return False
         if threading.active_count() != 1 or len(os.listdir("/proc/self/task")) != 1:
             print("kfp_fork: not single-threaded, steps start afresh", file=sys.stderr, flush=True)
