@@ -164,6 +164,13 @@ def become_subreaper() -> None:
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
+def single_threaded() -> bool:
+    """Whether this process has one thread, seen from Python and from ``/proc`` (only then may it fork)."""
+    import threading
+
+    return threading.active_count() == 1 and len(os.listdir("/proc/self/task")) == 1
+
+
 def reap_children() -> Iterator[tuple[int, int]]:
     """``(pid, wait status)`` of each child that has ended, without waiting for the others."""
     while True:

@@ -62,3 +62,11 @@ def test_every_exercise_preloads_in_one_thread_and_nothing_fails(tmp_path: Path)
         assert template.info == {"ready": True, "threads": 1, "failed": []}
     finally:
         template.stop()
+
+
+def test_kfp_steps_find_their_imports_in_the_template() -> None:
+    """A kernel that forks its KFP step server (kfp_prefork) hands it everything the server preloads."""
+    from mlops_course.workflows import kfp_fork
+
+    nb = _notebook(("from mlops_course.workflows.kfp_local import init_local_runner", {}))
+    assert set(kfp_fork.PRELOAD) <= set(preload.modules_for([nb]))

@@ -54,13 +54,13 @@ _MLFLOW_AT_FIRST_USE = (
 LATER: dict[str, tuple[str, ...]] = {
     "mlops_course.tracking": _MLFLOW_AT_FIRST_USE,
     "mlflow": _MLFLOW_AT_FIRST_USE,
-    # KFP's local runner (its docker handler is imported even for subprocesses) and the step server
+    # KFP's local runner (its docker handler is imported even for subprocesses), and what the step
+    # server a graded kernel forks from itself imports (kfp_prefork): then it imports nothing more
     "mlops_course.workflows.kfp_local": (
         "kfp.local",
         "kfp.local.subprocess_task_handler",
         "kfp.local.docker_task_handler",
         "kfp.local.orchestrator.enhanced_dag_orchestrator",
-        "kfp.dsl.executor",
         "docker",
         "venv",
         "tomllib",
@@ -116,4 +116,8 @@ def modules_for(notebooks: list[Any]) -> list[str]:
     for name in list(names):
         for imported in (name, *(p for p in LATER if name.startswith(p + "."))):
             names.update(LATER.get(imported, ()))
+    if "mlops_course.workflows.kfp_fork" in names:  # imported here only then (its package imports pandas)
+        from mlops_course.workflows import kfp_fork
+
+        names.update(kfp_fork.PRELOAD)
     return sorted(n for n in names if not n.startswith("__"))

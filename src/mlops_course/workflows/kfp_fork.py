@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mlops_course.util import die_with_parent, reap_children
+from mlops_course.util import die_with_parent, reap_children, single_threaded
 
 ENV_SWITCH = "MLOPS_COURSE_KFP_FORK"
 #: Imported by the server before it forks: what the steps of module 2, ex1 and ``workflows`` import
@@ -309,7 +309,7 @@ class _Server:
     def can_fork(self, env: dict[str, str]) -> bool:
         if _import_env(env) != _import_env(self.env):
             return False
-        if threading.active_count() != 1 or len(os.listdir("/proc/self/task")) != 1:
+        if not single_threaded():
             print("kfp_fork: not single-threaded, steps start afresh", file=sys.stderr, flush=True)
             return False
         return True

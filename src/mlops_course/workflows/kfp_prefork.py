@@ -19,10 +19,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import traceback
 
+from mlops_course.util import single_threaded
 from mlops_course.workflows import kfp_fork
 
 
@@ -82,11 +82,6 @@ def _fork(server: kfp_fork.TemplateServer, preload: tuple[str, ...]) -> ForkedSe
         traceback.print_exc()
     finally:
         os._exit(code)
-
-
-def single_threaded() -> bool:
-    """Whether this process has one thread (only then may it fork a server)."""
-    return threading.active_count() == 1 and len(os.listdir("/proc/self/task")) == 1
 
 
 def prefork() -> kfp_fork.TemplateServer | None:
