@@ -327,7 +327,7 @@ def reference_times(stems: list[str]) -> None:
     from nbclient import NotebookClient
 
     from mlops_course.environment import environment_variables
-    from mlops_course.grading.fork_provisioner import modules_for
+    from mlops_course.grading.preload import modules_for
 
     print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     for stem in stems:
@@ -372,7 +372,7 @@ def reference_times(stems: list[str]) -> None:
 def _class_estimate(root: Path, workers: int, learners: int = 100, stems: list[str] | None = None) -> None:
     """Per exercise: the templates' start (once per run) and ``workers`` submissions graded on the
     fast path; extrapolated to ``learners`` submissions (start once, submissions x learners/workers)."""
-    from mlops_course.grading.fork_provisioner import modules_for
+    from mlops_course.grading.preload import modules_for
 
     total = cpu_total = 0.0
     for solution in sorted(paths.SOLUTIONS_DIR.glob("*.ipynb")):

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from mlops_course import paths
-from mlops_course.grading import fast_path, fork_provisioner, grade
+from mlops_course.grading import fast_path, fork_provisioner, grade, preload
 from mlops_course.grading.jobs import JobOutcome, Limits, run_job, with_setup_cell
 
 pytestmark = pytest.mark.grading
@@ -61,7 +61,7 @@ def _threads(pid: int) -> int:
 def test_the_template_is_single_threaded_when_it_forks(template: Any) -> None:
     started, root = template
     assert started.info == {"ready": True, "threads": 1, "failed": []}
-    course = fork_provisioner.modules_for([nbformat.read(p, as_version=4) for p in paths.SOLUTIONS_DIR.glob("*.ipynb")])
+    course = preload.modules_for([nbformat.read(p, as_version=4) for p in paths.SOLUTIONS_DIR.glob("*.ipynb")])
     assert "pandas" in course and "mlflow" in course
     assert _threads(started.process.pid) == 1
     outcome = _run(template, root, "import threading\nassert threading.active_count() >= 1")

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from mlops_course import paths
-from mlops_course.grading import fork_provisioner
+from mlops_course.grading import fork_provisioner, preload
 from mlops_course.grading.jobs import JobOutcome, Limits, run_job, uses_kfp_runner, with_setup_cell
 
 pytestmark = pytest.mark.grading
@@ -167,7 +167,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Pa
         pytest.skip(f"fast path unavailable here: {why}")
     root = tmp_path_factory.mktemp("kfp-template")
     ex1 = nbformat.read(paths.SOLUTIONS_DIR / f"{EX1}.ipynb", as_version=4)
-    started = fork_provisioner.Template(fork_provisioner.modules_for([ex1]), root / "template")
+    started = fork_provisioner.Template(preload.modules_for([ex1]), root / "template")
     assert started.ready, started.info
     yield started, root
     started.stop()

@@ -54,7 +54,7 @@ def test_every_exercise_preloads_in_one_thread_and_nothing_fails(tmp_path: Path)
         pytest.skip(f"fast path unavailable here: {why}")
     notebooks = [nbformat.read(p, as_version=4) for p in sorted(paths.SOLUTIONS_DIR.rglob("*.ipynb"))]
     assert len(notebooks) >= 12
-    modules = fork_provisioner.modules_for(notebooks)
+    modules = preload.modules_for(notebooks)
     for name in ("evidently.presets", "mlflow.store.tracking.sqlalchemy_store", "kfp.local", "moto.ec2.models"):
         assert name in modules
     template = fork_provisioner.Template(modules, tmp_path / "template")

@@ -13,7 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from mlops_course.grading.fork_provisioner import Template, availability, modules_for, template_folder
+from mlops_course.grading.fork_provisioner import Template, availability, template_folder
+from mlops_course.grading.preload import modules_for
 
 MAX_RESTARTS = 3
 

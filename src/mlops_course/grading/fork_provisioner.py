@@ -29,7 +29,6 @@ from typing import Any
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from traitlets import Unicode
 
-from mlops_course.grading import preload
 from mlops_course.grading.kernel_template import read_answer
 
 PROVISIONER_NAME = "mlops-course-fork"
@@ -49,11 +48,6 @@ def availability() -> tuple[bool, str]:
     if mode != "namespaces":
         return False, f"no user namespaces for the forked kernels ({note})"
     return True, ""
-
-
-def modules_for(notebooks: list[Any]) -> list[str]:
-    """What the template imports for these instructor notebooks (:func:`.preload.modules_for`)."""
-    return preload.modules_for(notebooks)
 
 
 def template_env(mpl_cache: str | None) -> dict[str, str]:
